@@ -1,0 +1,3 @@
+from git_vam.cli import main
+
+raise SystemExit(main())

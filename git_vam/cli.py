@@ -1,0 +1,212 @@
+"""The ``git vam`` command line (click). Each command turns its options into
+keyword arguments for one core function and exits with the int it returns.
+
+Exit codes: 0 done; 1 not everything done; 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from git_vam import __version__
+from git_vam.errors import EXIT_USAGE, VamError
+
+F = Callable[..., Any]
+
+PROJECT_HELP = "PROJECT is a folder name or a unique prefix (b65); none means the project you are in."
+
+
+def common(f: F) -> F:
+    """``--json``, ``-q`` and ``--debug`` on every command."""
+    f = click.option("--debug", is_flag=True, hidden=False, help="Show tracebacks.")(f)
+    f = click.option("-q", "--quiet", is_flag=True, help="Only report problems; no progress bars.")(f)
+    f = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")(f)
+    return f
+
+
+def projects_args(f: F) -> F:
+    f = click.option("--all", "use_all", is_flag=True, help="Every project with s3-staging/ or a manifest.")(f)
+    f = click.argument("projects", nargs=-1)(f)
+    return f
+
+
+def jobs_option(f: F) -> F:
+    return click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Parallel transfers (vam.jobs).")(f)
+
+
+def _context(jobs: int | None = None) -> Any:
+    from git_vam.context import open_context
+
+    return open_context(flags={"jobs": jobs})
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="git-vam")
+def cli() -> None:
+    """git vam: keep heavy video files out of git and share them through S3.
+
+    Put the files to share in PROJECT/s3-staging/. `git vam push` uploads them and
+    commits PROJECT/s3-staging.manifest.json; after `git pull`, `git vam pull`
+    downloads what collaborators pushed. Nothing is ever overwritten silently:
+    conflicts are reported (exit 1) and replaced local files go to .git/vam/trash/.
+
+    Exit codes: 0 done, 1 not everything done, 2 usage or configuration error.
+    """
+
+
+@cli.command()
+@click.option("--bucket", help="S3 bucket shared by the team.")
+@click.option("--endpoint", help="S3 endpoint URL (for S3-compatible servers).")
+@click.option("--prefix", help="Key prefix for staging files (default staging/).")
+@click.option("--region", help="Bucket region (default us-east-1).")
+@common
+def init(bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None, **_: Any) -> int:
+    """Write .vamconfig and the managed .gitignore block (idempotent)."""
+    from git_vam.commands import init as cmd
+
+    return cmd.run(Path.cwd(), bucket=bucket, endpoint=endpoint, prefix=prefix, region=region)
+
+
+@cli.command()
+@projects_args
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--force", is_flag=True, help="Resolve conflicts by uploading the local version.")
+@click.option("--delete", is_flag=True, help="Delete on S3 the files you deleted locally (recorded as tombstones).")
+@click.option("--no-commit", is_flag=True, help="Update the manifest but do not commit it.")
+@jobs_option
+@common
+def push(projects: tuple[str, ...], use_all: bool, dry_run: bool, force: bool, delete: bool,
+         no_commit: bool, jobs: int | None, quiet: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
+    """Upload new and changed staging files, then update and commit the manifest.
+
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    """
+    from git_vam.commands import transfer
+
+    return transfer.run(
+        _context(jobs), "push", projects, use_all=use_all, dry_run=dry_run, force=force,
+        delete=delete, no_commit=no_commit, quiet=quiet, as_json=as_json,
+    )  # fmt: skip
+
+
+@cli.command()
+@projects_args
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--check-only", is_flag=True, help="Report what would download; exit 1 if anything would.")
+@click.option("--force", is_flag=True, help="Resolve conflicts by taking S3's version (yours goes to the trash).")
+@click.option("--delete", is_flag=True, help="Move to the trash local files that were deleted on S3.")
+@jobs_option
+@common
+def pull(projects: tuple[str, ...], use_all: bool, dry_run: bool, check_only: bool, force: bool,
+         delete: bool, jobs: int | None, quiet: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
+    """Download new and changed files from S3 into s3-staging/.
+
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    """
+    from git_vam.commands import transfer
+
+    return transfer.run(
+        _context(jobs), "pull", projects, use_all=use_all, dry_run=dry_run, check_only=check_only,
+        force=force, delete=delete, quiet=quiet, as_json=as_json,
+    )  # fmt: skip
+
+
+@cli.command()
+@projects_args
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything is not in sync.")
+@common
+def status(projects: tuple[str, ...], use_all: bool, exit_code: bool, as_json: bool, **_: Any) -> int:
+    """Local vs S3 vs last sync, per file, with who uploaded when and what to run next.
+
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    """
+    from git_vam.commands import status as cmd
+
+    return cmd.run(_context(), projects, use_all=use_all, exit_code=exit_code, as_json=as_json)
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--confirm", is_flag=True, help="Really delete (without it, only list).")
+@click.option("--no-commit", is_flag=True, help="Record the deletions in the manifest but do not commit.")
+@common
+def cleanup(project: str, confirm: bool, no_commit: bool, as_json: bool, **_: Any) -> int:
+    """Delete a finished project's staging objects on S3 (never local files).
+
+    Without --confirm it only lists what would go.
+    """
+    from git_vam.commands import cleanup as cmd
+
+    return cmd.run(_context(), project, confirm=confirm, no_commit=no_commit, as_json=as_json)
+
+
+@cli.command("config")
+@common
+def config_cmd(as_json: bool, **_: Any) -> int:
+    """Print the effective settings and where each came from (secrets redacted)."""
+    from git_vam import output
+
+    rows = _context().settings.describe()
+    if as_json:
+        output.print_json([{"key": k, "value": v, "origin": o} for k, v, o in rows])
+    else:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False)
+        for col in ("key", "value", "from"):
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*row)
+        output.out().print(table)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: runs the command, turns errors into one-line messages and exit codes."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args or os.environ.get("VAM_DEBUG") == "1"
+    try:
+        result = cli.main(args=args, prog_name="git vam", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Interrupted. Run the same command again: transfers resume.", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if exc.exit_code == 2 else exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except VamError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"git vam: {exc.message}", err=True)
+        if exc.remedy:
+            click.echo(f"  {exc.remedy}", err=True)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted. Run the same command again: transfers resume.", err=True)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last-resort handler
+        if debug:
+            traceback.print_exc()
+        log = _crash_log(exc)
+        click.echo(f"git vam: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"  Details in {log}; run with --debug to see the traceback.", err=True)
+        return 1
+    return int(result or 0)
+
+
+def _crash_log(exc: Exception) -> str:
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / "git-vam-crash.log"
+    try:
+        path.write_text("".join(traceback.format_exception(exc)))
+    except OSError:
+        return "(could not write a crash log)"
+    return str(path)

@@ -1,0 +1,36 @@
+"""``git vam init``: write ``.vamconfig`` and the managed ``.gitignore`` block. Idempotent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from git_vam import config, gitignore, output, repo
+from git_vam.errors import EXIT_OK
+
+
+def run(cwd: Path, *, bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None) -> int:
+    r = repo.open_repo(cwd)
+    root = repo.root_of(r)
+    conf = root / config.CONFIG_FILE
+    existing = config.load(root, environ={}) if conf.exists() else None
+    wanted = {"bucket": bucket, "endpoint": endpoint, "stagingPrefix": prefix, "region": region}
+    changed = []
+    for name, value in wanted.items():
+        if value is not None:
+            r.git.config("-f", str(conf), f"vam.{name}", value)
+            changed.append(f"vam.{name}={value}")
+    if existing is None or existing.origins.get("brand") != config.CONFIG_FILE:
+        # Pin the brand: a collaborator who clones into another folder name must
+        # still use the same S3 keys.
+        r.git.config("-f", str(conf), "vam.brand", root.name)
+        changed.append(f"vam.brand={root.name}")
+    settings = config.load(root)
+    wrote_ignore = gitignore.write_block(root / ".gitignore", settings["videoExtensions"])
+    con = output.out()
+    con.print(f"{config.CONFIG_FILE}: " + (", ".join(changed) if changed else "unchanged"), markup=False)
+    con.print(".gitignore: " + ("managed block written" if wrote_ignore else "managed block up to date"))
+    if not settings.get("bucket"):
+        con.print("No bucket set yet: run `git vam init --bucket NAME` (or set S3_BUCKET in .video-tools.env).")
+    if changed or wrote_ignore:
+        con.print("Commit them so collaborators share the settings: git add .vamconfig .gitignore && git commit")
+    return EXIT_OK

@@ -1,0 +1,71 @@
+"""``git vam status``: local vs S3 vs last sync, per file, with what to run next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from git_vam import output, sync
+from git_vam.context import Context
+from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.plan import status_label
+
+
+def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, as_json: bool) -> int:
+    """Show every file's state. Returns 1 with ``exit_code`` when anything is not in sync."""
+    projects = ctx.projects(names, use_all)
+    result: list[dict[str, Any]] = []
+    with ctx.state:
+        for project in projects:
+            view = sync.gather(ctx, project)
+            files = []
+            for item in sync.make_plan(view, "push"):
+                state, hint = status_label(item)
+                obj = view.remote_objs.get(item.rel)
+                entry = view.manifest.files.get(item.rel)
+                files.append(
+                    {
+                        "path": item.rel,
+                        "state": state,
+                        "next": hint,
+                        "local_size": item.local.size if item.local else None,
+                        "remote_size": obj.size if obj else None,
+                        "uploaded_by": obj.uploaded_by if obj else "",
+                        "uploaded_at": obj.uploaded_at if obj else "",
+                        "deleted_by": entry.deleted_by if entry and entry.deleted and not obj else "",
+                        "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
+                    }
+                )
+            problems = [f"skipped {s.rel}: {s.reason}" for s in view.skipped]
+            problems += [f"refused S3 key {k}: it would land outside s3-staging/" for k in view.refused]
+            result.append({"project": project.name, "prefix": view.prefix, "files": files, "problems": problems})
+    dirty = any(f["state"] != "in sync" for p in result for f in p["files"]) or any(p["problems"] for p in result)
+    if as_json:
+        output.print_json({"in_sync": not dirty, "projects": result})
+    else:
+        _print(ctx, result)
+    return EXIT_INCOMPLETE if exit_code and dirty else EXIT_OK
+
+
+def _print(ctx: Context, result: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    con = output.out()
+    for p in result:
+        con.print(f"[bold]{p['project']}[/bold]  s3://{ctx.settings.bucket}/{p['prefix']}")
+        if not p["files"]:
+            con.print("  no staging files here or on S3")
+        else:
+            table = Table(box=None, pad_edge=False, show_edge=False)
+            for col in ("file", "state", "size", "on S3 from", "next"):
+                table.add_column(col)
+            for f in p["files"]:
+                size = f["local_size"] if f["local_size"] is not None else f["remote_size"]
+                who = f"{f['uploaded_by']} {f['uploaded_at']}".strip()
+                if f["deleted_by"]:
+                    who = f"deleted by {f['deleted_by']} {f['deleted_at']}"
+                table.add_row(
+                    f["path"], f["state"], output.human_size(size) if size is not None else "", who, f["next"]
+                )
+            con.print(table)
+        for problem in p["problems"]:
+            con.print(f"  ! {problem}", markup=False)

@@ -1,0 +1,304 @@
+"""Layered settings with the origin of every value (DESIGN §2).
+
+Layers, later wins: built-in defaults → ``.vamconfig`` (tracked, git-config
+syntax) → ``.video-tools.env`` (untracked, the existing tools' format) → git
+config ``vam.*`` (global, then repository: git's own precedence) → environment
+(``VAM_*``, ``AWS_*``) → command-line flags.
+
+Credentials are not settings: they come from the standard AWS chain, plus
+``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``/``AWS_SESSION_TOKEN`` from
+``.video-tools.env`` for compatibility when the environment has none. They are
+never printed; ``describe()`` shows only where they come from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from git_vam.errors import ConfigError
+
+CONFIG_FILE = ".vamconfig"
+ENV_FILE = ".video-tools.env"
+
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def parse_size(text: str) -> int:
+    """Parse ``50MB``, ``5GB``, ``512KiB``, ``1048576`` into bytes.
+
+    Units are binary (1 KB = 1024 bytes), as git config's ``k/m/g`` suffixes.
+    Raises ValueError on anything else.
+    """
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:I?B)?\s*", text.strip(), re.IGNORECASE)
+    if not m:
+        raise ValueError(f"not a size: {text!r} (use e.g. 50MB, 5GB)")
+    return int(float(m.group(1)) * _SIZE_UNITS[m.group(2).upper()])
+
+
+def parse_rate(text: str) -> int:
+    """Parse a bandwidth such as ``2MB/s`` into bytes per second; ``0``/``unlimited`` → 0."""
+    t = text.strip().lower()
+    if t in ("", "0", "unlimited", "none", "off"):
+        return 0
+    return parse_size(re.sub(r"/s(ec)?$", "", t))
+
+
+def parse_bool(text: str) -> bool:
+    t = text.strip().lower()
+    if t in ("1", "true", "yes", "on"):
+        return True
+    if t in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {text!r} (use true or false)")
+
+
+def parse_int(text: str) -> int:
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise ValueError(f"must not be negative: {text!r}")
+    return value
+
+
+def parse_prefix(text: str) -> str:
+    t = text.strip().strip("/")
+    return f"{t}/" if t else ""
+
+
+def parse_extensions(text: str) -> tuple[str, ...]:
+    return tuple(sorted({e.strip().lstrip(".").lower() for e in re.split(r"[\s,]+", text) if e.strip()}))
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its git-config name, ``.video-tools.env`` name, default text and parser."""
+
+    name: str  # e.g. "stagingPrefix" (git config: vam.stagingPrefix)
+    default: str | None
+    parse: Callable[[str], Any] = str
+    env_file: str | None = None
+
+    @property
+    def env_var(self) -> str:
+        """``VAM_STAGING_PREFIX`` for ``stagingPrefix``."""
+        return "VAM_" + re.sub(r"(?<!^)([A-Z])", r"_\1", self.name).upper()
+
+
+KEYS: tuple[Key, ...] = (
+    Key("bucket", None, str, "S3_BUCKET"),
+    Key("stagingPrefix", "staging/", parse_prefix, "S3_STAGING_PREFIX"),
+    Key("archivePrefix", "archive/", parse_prefix, "S3_ARCHIVE_PREFIX"),
+    Key("endpoint", None, str, "AWS_ENDPOINT_URL"),
+    Key("region", "us-east-1", str, "AWS_REGION"),
+    Key("user", None, str, "S3_SYNC_USER"),
+    Key("brand", None, str),
+    Key("maxFileSize", "50MB", parse_size),
+    Key("videoExtensions", "mp4 mov avi mkv webm m4v mxf", parse_extensions),
+    Key("autoPull", "true", parse_bool),
+    Key("autoPullMaxSize", "5GB", parse_size),
+    Key("autoCommit", "true", parse_bool),
+    Key("lifecycleDays", "90", parse_int, "S3_STAGING_CLEANUP_DAYS"),
+    # Four streams fill a typical home uplink without starving it; more only
+    # helps on fast links (measured in benchmarks/).
+    Key("jobs", "4", parse_int),
+    Key("maxBandwidth", "0", parse_rate),
+    Key("sse", None, str),
+    Key("kmsKeyId", None, str),
+    Key("accelerate", "false", parse_bool),
+    # Files at or above this size go up as a multipart upload with parallel parts.
+    Key("multipartThreshold", "64MB", parse_size),
+)
+KEY_BY_LOWER = {k.name.lower(): k for k in KEYS}
+# The AWS variables that the environment layer reads besides VAM_*.
+AWS_ENV = {"endpoint": ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"), "region": ("AWS_REGION", "AWS_DEFAULT_REGION")}
+CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+
+
+@dataclass
+class Settings:
+    """Effective settings: ``values[name]`` parsed, ``origins[name]`` where each came from."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    # Credentials from .video-tools.env, used only when the environment has none.
+    env_file_credentials: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        value = self.values.get(name)
+        return default if value is None else value
+
+    @property
+    def bucket(self) -> str:
+        bucket = self.values.get("bucket")
+        if not bucket:
+            raise ConfigError(
+                "No S3 bucket is configured.",
+                "Run `git vam init --bucket NAME`, or set S3_BUCKET in .video-tools.env.",
+            )
+        return str(bucket)
+
+    def credentials_origin(self) -> str:
+        if os.environ.get("AWS_ACCESS_KEY_ID"):
+            return "environment (AWS_ACCESS_KEY_ID)"
+        if self.env_file_credentials.get("AWS_ACCESS_KEY_ID"):
+            return f"{ENV_FILE} (AWS_ACCESS_KEY_ID)"
+        if os.environ.get("AWS_PROFILE"):
+            return f"AWS profile {os.environ['AWS_PROFILE']!r}"
+        return "AWS default chain (~/.aws, SSO, instance role)"
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """Rows ``(key, value as text, origin)`` for ``git vam config``; secrets never included."""
+        rows = []
+        for key in KEYS:
+            value = self.values.get(key.name)
+            if isinstance(value, tuple):
+                text = " ".join(value)
+            elif isinstance(value, bool):
+                text = str(value).lower()
+            else:
+                text = "" if value is None else str(value)
+            rows.append((f"vam.{key.name}", text, self.origins.get(key.name, "default")))
+        key_id = os.environ.get("AWS_ACCESS_KEY_ID") or self.env_file_credentials.get("AWS_ACCESS_KEY_ID")
+        shown = f"{key_id[:4]}…{key_id[-2:]}" if key_id and len(key_id) > 8 else ("set" if key_id else "")
+        rows.append(("credentials", shown, self.credentials_origin()))
+        return rows
+
+
+def _read_vamconfig(path: Path) -> dict[str, str]:
+    """``vam.*`` entries of a git-config-syntax file, keyed by lower-case name."""
+    import configparser
+
+    from git import GitConfigParser
+
+    try:
+        parser = GitConfigParser(str(path), read_only=True)
+        parser.read()
+        if not parser.has_section("vam"):
+            return {}
+        return {name.lower(): str(value) for name, value in parser.items("vam")}
+    except (configparser.Error, ValueError) as exc:
+        first = str(exc).splitlines()[0]
+        raise ConfigError(
+            f"{path.name} is not valid git-config syntax: {first}",
+            f"Fix it, or check it with `git config -f {path.name} --list`.",
+        ) from exc
+
+
+def _read_git_config(repo_root: Path) -> list[tuple[str, dict[str, str]]]:
+    """``vam.*`` from git config, as ``[(origin, values)]`` in ascending precedence."""
+    from git_vam import repo as gitrepo
+
+    return gitrepo.config_section(repo_root, "vam")
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    from dotenv import dotenv_values
+
+    try:
+        return {k: v for k, v in dotenv_values(path).items() if v is not None}
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(
+            f"{path.name} cannot be read: {exc}",
+            "It must be KEY=value lines in UTF-8 (the .env format).",
+        ) from exc
+
+
+def load(
+    repo_root: Path,
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build the effective settings of the repository at ``repo_root``.
+
+    ``flags`` holds command-line overrides by key name (``{"bucket": "b"}``),
+    ``None`` values ignored. Raises ConfigError naming the layer of a bad value.
+    """
+    env = os.environ if environ is None else environ
+    raw: dict[str, tuple[str, str]] = {}  # name -> (text, origin)
+    for key in KEYS:
+        if key.default is not None:
+            raw[key.name] = (key.default, "default")
+
+    config_file = repo_root / CONFIG_FILE
+    if config_file.is_file():
+        for lname, text in _read_vamconfig(config_file).items():
+            if lname in KEY_BY_LOWER:
+                raw[KEY_BY_LOWER[lname].name] = (text, CONFIG_FILE)
+
+    settings = Settings()
+    env_file = repo_root / ENV_FILE
+    if env_file.is_file():
+        values = _read_env_file(env_file)
+        for key in KEYS:
+            if key.env_file and values.get(key.env_file):
+                raw[key.name] = (values[key.env_file], f"{ENV_FILE} ({key.env_file})")
+        settings.env_file_credentials = {k: values[k] for k in CREDENTIAL_VARS if values.get(k)}
+
+    for origin, values in _read_git_config(repo_root):
+        for lname, text in values.items():
+            if lname in KEY_BY_LOWER:
+                raw[KEY_BY_LOWER[lname].name] = (text, origin)
+
+    for key in KEYS:
+        for var in AWS_ENV.get(key.name, ()):
+            if env.get(var):
+                raw[key.name] = (env[var], f"environment ({var})")
+                break
+        if env.get(key.env_var):
+            raw[key.name] = (env[key.env_var], f"environment ({key.env_var})")
+
+    for name, value in (flags or {}).items():
+        if value is not None:
+            raw[name] = (str(value), "command line")
+
+    for key in KEYS:
+        if key.name not in raw:
+            settings.values[key.name] = None
+            continue
+        text, origin = raw[key.name]
+        try:
+            settings.values[key.name] = key.parse(text)
+        except ValueError as exc:
+            raise ConfigError(
+                f"vam.{key.name} from {origin}: {exc}.",
+                f"Fix the value where it is set (see `git vam config`).",
+            ) from None
+        settings.origins[key.name] = origin
+    if settings.values["jobs"] < 1:
+        raise ConfigError("vam.jobs must be at least 1.", "Set e.g. `git config vam.jobs 4`.")
+    return settings
+
+
+def finish(settings: Settings, brand: str, git_user: str | None) -> Settings:
+    """Fill the values that depend on the repository: brand and user.
+
+    The existing tools' ``S3_STAGING_PREFIX`` may end with the brand
+    (``staging/v-appydave/``); that trailing part is dropped because git-vam
+    appends the brand itself.
+    """
+    if not settings.values.get("brand"):
+        settings.values["brand"] = brand
+        settings.origins["brand"] = "repository folder name"
+    brand = settings.values["brand"]
+    prefix = settings.values["stagingPrefix"]
+    if prefix.endswith(f"/{brand}/") or prefix == f"{brand}/":
+        settings.values["stagingPrefix"] = prefix[: -len(brand) - 1]
+    if not settings.values.get("user"):
+        if git_user:
+            settings.values["user"] = git_user
+            settings.origins["user"] = "git user.name"
+        else:
+            import getpass
+
+            settings.values["user"] = getpass.getuser()
+            settings.origins["user"] = "login name"
+    return settings

@@ -1,0 +1,80 @@
+"""What every command needs: the repository, its settings, its state and S3."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from git_vam import config, repo
+from git_vam.state import State
+
+if TYPE_CHECKING:
+    import git
+
+    from git_vam.s3 import S3Store
+
+
+@dataclass
+class Context:
+    """One repository as a command sees it."""
+
+    repo: git.Repo
+    root: Path
+    settings: config.Settings
+    state: State
+    cwd: Path
+    _store: S3Store | None = None
+
+    @property
+    def brand(self) -> str:
+        return str(self.settings["brand"])
+
+    @property
+    def user(self) -> str:
+        return str(self.settings["user"])
+
+    @property
+    def store(self) -> S3Store:
+        """The bucket; created on first use so commands that stay local never import boto3."""
+        if self._store is None:
+            from git_vam.s3 import S3Store
+
+            creds = {} if os.environ.get("AWS_ACCESS_KEY_ID") else self.settings.env_file_credentials
+            self._store = S3Store(
+                bucket=self.settings.bucket,
+                endpoint=self.settings.get("endpoint"),
+                region=self.settings["region"],
+                credentials=creds,
+                jobs=self.settings["jobs"],
+                sse=self.settings.get("sse"),
+                kms_key_id=self.settings.get("kmsKeyId"),
+                accelerate=self.settings["accelerate"],
+                max_bandwidth=self.settings["maxBandwidth"],
+            )
+        return self._store
+
+    def staging_prefix(self, project: str) -> str:
+        """``{stagingPrefix}{brand}/{project}/``, the S3 prefix of a project's staging files."""
+        return f"{self.settings['stagingPrefix']}{self.brand}/{project}/"
+
+    def location(self, project: str) -> str:
+        """``bucket/prefix``: what base records are valid against."""
+        return f"{self.settings.bucket}/{self.staging_prefix(project)}"
+
+    def projects(self, names: tuple[str, ...], use_all: bool) -> list[repo.Project]:
+        return repo.resolve_projects(self.root, names, use_all, self.cwd)
+
+
+def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None) -> Context:
+    """Find the repository around ``cwd`` and load its settings (DESIGN §2).
+
+    Raises UsageError outside a repository, ConfigError for a bad setting.
+    """
+    cwd = cwd or Path.cwd()
+    r = repo.open_repo(cwd)
+    root = repo.root_of(r)
+    settings = config.load(root, flags)
+    config.finish(settings, root.name, repo.git_user_name(r))
+    return Context(repo=r, root=root, settings=settings, state=State(Path(r.git_dir)), cwd=cwd)

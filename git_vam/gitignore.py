@@ -1,0 +1,51 @@
+"""The managed block that ``git vam init`` writes into ``.gitignore``.
+
+Only the text between the markers belongs to git-vam; everything else in the
+file is the user's and is kept as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+BEGIN = "# >>> git-vam managed block (git vam init rewrites it; edit outside) >>>"
+END = "# <<< git-vam managed block <<<"
+
+
+def _any_case(ext: str) -> str:
+    # gitignore matching is case-sensitive on Linux: RAW.MP4 needs [mM][pP]4.
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in ext)
+
+
+def managed_block(video_extensions: tuple[str, ...]) -> str:
+    """The block's text (markers included, newline-terminated)."""
+    lines = [BEGIN, "# Video never goes into git: it travels through S3 (git vam push/pull)."]
+    lines += [f"*.{_any_case(ext)}" for ext in video_extensions]
+    lines += [
+        "# Shared through S3, described by the committed s3-staging.manifest.json",
+        "s3-staging/",
+        "# Personal settings and secrets",
+        ".video-tools.env",
+        END,
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_block(path: Path, video_extensions: tuple[str, ...]) -> bool:
+    """Put the managed block into the ``.gitignore`` at ``path``, replacing an old one.
+
+    Returns True when the file changed.
+    """
+    block = managed_block(video_extensions)
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if BEGIN in old and END in old:
+        head, _, rest = old.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        new = head + block.rstrip("\n") + tail
+    else:
+        sep = "" if not old or old.endswith("\n") else "\n"
+        new = old + sep + ("\n" if old.strip() else "") + block
+    if new == old:
+        return False
+    path.write_text(new, encoding="utf-8")
+    return True

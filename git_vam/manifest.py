@@ -1,0 +1,143 @@
+"""The committed manifest ``PROJECT/s3-staging.manifest.json`` (DESIGN §5).
+
+What the project's ``s3-staging/`` holds on S3, one entry per file keyed by its
+POSIX path inside ``s3-staging/``. JSON with sorted keys, two-space indent and
+a final newline, so diffs and merges stay file-by-file::
+
+    {
+      "brand": "v-appydave",
+      "files": {
+        "raw.mp4": {"etag": "\\"…-3\\"", "md5": "…", "mtime": "2026-…Z", "size": 1048576,
+                    "uploaded_at": "2026-12-01T08:00:00Z", "uploaded_by": "david"},
+        "old.mp4": {"deleted": true, "deleted_at": "…", "deleted_by": "jan", "md5": "…", "size": 10}
+      },
+      "project": "b65-guy-monroe-marketing-plan",
+      "version": 1
+    }
+
+An entry with ``"deleted": true`` is a tombstone: the file was deleted on
+purpose (``push --delete`` or ``cleanup``), by whom and when.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from git_vam.errors import ConfigError
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file's record. Times are UTC ISO-8601 strings (``2026-12-01T08:00:00Z``); size in bytes."""
+
+    md5: str
+    size: int
+    uploaded_by: str = ""
+    uploaded_at: str = ""
+    etag: str = ""
+    mtime: str = ""
+    deleted: bool = False
+    deleted_by: str = ""
+    deleted_at: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"md5": self.md5, "size": self.size}
+        if self.deleted:
+            data.update(deleted=True, deleted_by=self.deleted_by, deleted_at=self.deleted_at)
+            return data
+        for name in ("uploaded_by", "uploaded_at", "etag", "mtime"):
+            if getattr(self, name):
+                data[name] = getattr(self, name)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Entry:
+        return cls(
+            md5=str(data["md5"]),
+            size=int(data["size"]),
+            uploaded_by=str(data.get("uploaded_by", "")),
+            uploaded_at=str(data.get("uploaded_at", "")),
+            etag=str(data.get("etag", "")),
+            mtime=str(data.get("mtime", "")),
+            deleted=bool(data.get("deleted", False)),
+            deleted_by=str(data.get("deleted_by", "")),
+            deleted_at=str(data.get("deleted_at", "")),
+        )
+
+    def tombstone(self, by: str, at: str) -> Entry:
+        return replace(self, deleted=True, deleted_by=by, deleted_at=at)
+
+
+@dataclass
+class Manifest:
+    """A project's manifest; ``files`` maps POSIX path inside ``s3-staging/`` to its entry."""
+
+    brand: str
+    project: str
+    files: dict[str, Entry] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # sections other commands own (archive)
+
+    def live(self) -> dict[str, Entry]:
+        """Entries that are not tombstones."""
+        return {k: e for k, e in self.files.items() if not e.deleted}
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.extra)
+        data.update(
+            version=FORMAT_VERSION,
+            brand=self.brand,
+            project=self.project,
+            files={k: e.to_json() for k, e in sorted(self.files.items())},
+        )
+        return data
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def load(path: Path, brand: str, project: str) -> Manifest:
+    """Read the manifest at ``path``; an absent file gives an empty manifest.
+
+    Raises ConfigError (exit 2) when it is not valid manifest JSON, saying how
+    to get a good one back; nothing is overwritten in that case.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Manifest(brand, project)
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict):
+            raise ValueError("expected an object with a 'files' object")
+        files = {str(k): Entry.from_json(v) for k, v in (data.get("files") or {}).items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        if "<<<<<<<" in text:
+            why = "it has git conflict markers"
+        else:
+            why = str(exc).splitlines()[0]
+        raise ConfigError(
+            f"{project}/{path.name} is not a valid manifest: {why}.",
+            f"Restore it with `git checkout -- {project}/{path.name}`, or rebuild it from S3 "
+            f"by deleting it and running `git vam pull {project}`.",
+        ) from None
+    extra = {k: v for k, v in data.items() if k not in ("version", "brand", "project", "files")}
+    return Manifest(str(data.get("brand") or brand), project, files, extra)
+
+
+def save(path: Path, manifest: Manifest) -> bool:
+    """Write ``manifest`` if its text changed; returns True when the file was written."""
+    text = manifest.dumps()
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (FileNotFoundError, UnicodeDecodeError):
+        pass
+    from git_vam.state import write_json_atomic
+
+    write_json_atomic(path, manifest.to_json())
+    return True

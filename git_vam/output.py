@@ -1,0 +1,93 @@
+"""Terminal output: messages, sizes, tables and progress bars (rich), or JSON.
+
+Progress bars appear only on a terminal and not with ``-q`` or ``--json``;
+rich honours ``NO_COLOR``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from typing import Any, Callable
+
+from rich.console import Console
+
+_out = Console(highlight=False, soft_wrap=True)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def out() -> Console:
+    return _out
+
+
+def err() -> Console:
+    return _err
+
+
+def human_size(n: int | float) -> str:
+    """Bytes as ``1.2 GiB``."""
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} TiB"
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+class RichReporter:
+    """Progress bars for transfers, shared by worker threads."""
+
+    def __init__(self) -> None:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("{task.description}", justify="left"),
+            BarColumn(),
+            DownloadColumn(binary_units=True),
+            TransferSpeedColumn(),
+            TimeRemainingColumn(),
+            console=_err,
+            transient=True,
+        )
+        self._tasks: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._live = 0
+
+    def start(self, label: str, total: int) -> Callable[[int], None]:
+        with self._lock:
+            if self._live == 0:
+                self.progress.start()
+            self._live += 1
+            task = self.progress.add_task(label, total=total)
+            self._tasks[label] = task
+        return lambda n: self.progress.advance(task, n)
+
+    def done(self, label: str) -> None:
+        with self._lock:
+            task = self._tasks.pop(label, None)
+            if task is not None:
+                self.progress.remove_task(task)
+            self._live -= 1
+            if self._live == 0:
+                self.progress.stop()
+
+
+def reporter(quiet: bool, as_json: bool) -> Any:
+    """A RichReporter on an interactive stderr, else a silent one."""
+    from git_vam.sync import NullReporter
+
+    if quiet or as_json or not _err.is_terminal:
+        return NullReporter()
+    return RichReporter()

@@ -1,0 +1,111 @@
+"""Names inside ``s3-staging/``: the rules that keep keys and local paths safe.
+
+Keys are POSIX paths in Unicode NFC (DESIGN §4), so a name typed on macOS
+(NFD) and on Linux or Windows map to one key. A remote key that would land
+outside ``s3-staging/`` is refused, and the local scan never follows a symlink
+out of the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+# Files the operating system drops into folders; never shared.
+OS_JUNK = {".DS_Store", "Thumbs.db", "desktop.ini"}
+CONFLICT_RE = re.compile(r"\.conflict-[^/]+-\d{8}T\d{6}(\.[^./]*)?$")
+
+
+def safe_rel(rel: str) -> str | None:
+    """``rel`` as an NFC POSIX path inside the staging folder, or None if unsafe.
+
+    Unsafe: empty, absolute, a drive letter, ``.``/``..`` or empty segments,
+    backslashes, NUL or other control characters.
+    """
+    if not rel or rel.startswith("/") or "\\" in rel or re.search(r"[\x00-\x1f]", rel):
+        return None
+    if re.match(r"^[A-Za-z]:", rel):
+        return None
+    parts = rel.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    return unicodedata.normalize("NFC", rel)
+
+
+def conflict_name(rel: str, user: str, stamp: str) -> str:
+    """``raw.mp4`` → ``raw.conflict-USER-YYYYmmddTHHMMSS.mp4`` (DESIGN §4).
+
+    ``stamp`` is an ISO-8601 UTC time; ``user`` is made filename-safe.
+    """
+    head, _, name = rel.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    who = re.sub(r"[^A-Za-z0-9_-]+", "-", user).strip("-") or "unknown"
+    when = re.sub(r"[^0-9T]", "", stamp)[:15] or "00000000T000000"
+    new = f"{stem}.conflict-{who}-{when}" + (f".{ext}" if ext else "")
+    return f"{head}/{new}" if head else new
+
+
+def is_conflict_copy(rel: str) -> bool:
+    return bool(CONFLICT_RE.search(rel))
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A local entry the scan left out, with the reason shown to the user."""
+
+    rel: str
+    reason: str
+
+
+def scan(staging: Path) -> tuple[dict[str, Path], list[Skipped]]:
+    """Files to share under ``staging`` as ``({nfc_rel: path}, skipped)``.
+
+    Leaves out OS junk and conflict copies silently; symlinks that lead out of
+    ``staging`` and unreadable entries are reported in ``skipped``.
+    """
+    files: dict[str, Path] = {}
+    skipped: list[Skipped] = []
+    if not staging.is_dir():
+        return files, skipped
+    root = staging.resolve()
+    for dirpath, dirnames, filenames in os.walk(staging, followlinks=False, onerror=None):
+        base = Path(dirpath)
+        for d in list(dirnames):
+            p = base / d
+            if p.is_symlink():
+                dirnames.remove(d)
+                rel = p.relative_to(staging).as_posix()
+                skipped.append(Skipped(rel, "symlinked folder: not followed"))
+        dirnames.sort()
+        for name in sorted(filenames):
+            p = base / name
+            rel = p.relative_to(staging).as_posix()
+            if name in OS_JUNK or name.startswith("._") or is_conflict_copy(rel):
+                continue
+            norm = safe_rel(rel)
+            if norm is None:
+                skipped.append(Skipped(rel, "name cannot be an S3 key (control characters or backslash)"))
+                continue
+            if p.is_symlink():
+                target = p.resolve()
+                if not target.is_relative_to(root) or not target.is_file():
+                    skipped.append(Skipped(rel, "symlink to outside s3-staging/: not followed"))
+                    continue
+            elif not p.is_file():
+                continue  # sockets, fifos
+            if not os.access(p, os.R_OK):
+                skipped.append(Skipped(rel, "not readable (check its permissions)"))
+                continue
+            if norm == ".metadata.json":
+                skipped.append(Skipped(rel, "reserved name (the project's S3 summary): rename it"))
+                continue
+            if norm in files:
+                skipped.append(Skipped(rel, f"same name as {norm} after Unicode normalisation"))
+                continue
+            files[norm] = p
+    return files, skipped

@@ -1,0 +1,185 @@
+"""Git access through GitPython: root, brand, projects, manifest commits.
+
+Projects are the top-level folders of a brand repository (DESIGN §1). On the
+command line one may be named in full, by a unique prefix (``b65``), or left out
+to mean the project that holds the current directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from git_vam.errors import UsageError, VamError
+
+if TYPE_CHECKING:
+    import git
+
+STAGING_DIR = "s3-staging"
+MANIFEST_NAME = "s3-staging.manifest.json"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project folder: ``root/name`` with its staging folder and manifest path."""
+
+    root: Path
+    name: str
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def staging(self) -> Path:
+        return self.path / STAGING_DIR
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST_NAME
+
+    @property
+    def manifest_relpath(self) -> str:
+        return f"{self.name}/{MANIFEST_NAME}"
+
+
+def open_repo(cwd: Path | None = None) -> git.Repo:
+    """The repository containing ``cwd``; raises UsageError (exit 2) outside one."""
+    import git
+
+    try:
+        repo = git.Repo(cwd or Path.cwd(), search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise UsageError(
+            "Not inside a git repository.",
+            "Run git vam inside a brand repository (e.g. v-appydave/), or `git init` one first.",
+        ) from None
+    if repo.bare or repo.working_tree_dir is None:
+        raise UsageError("This is a bare repository.", "Run git vam in a clone with a working tree.")
+    return repo
+
+
+def root_of(repo: git.Repo) -> Path:
+    assert repo.working_tree_dir is not None
+    return Path(repo.working_tree_dir).resolve()
+
+
+def config_section(root: Path, section: str) -> list[tuple[str, dict[str, str]]]:
+    """``section.*`` git config values as ``[(origin, {lowername: value})]``, lowest precedence first.
+
+    One ``git config --show-scope`` call, so includes, XDG files and
+    ``GIT_CONFIG_*`` are judged by git itself.
+    """
+    import git
+
+    try:
+        out = git.Git(str(root)).config("--show-scope", "--get-regexp", rf"^{section}\.")
+    except git.GitCommandError:
+        return []  # exit 1: no such keys
+    layers: dict[str, dict[str, str]] = {}
+    for line in out.splitlines():
+        scope, _, rest = line.partition("\t")
+        name, _, value = rest.partition(" ")
+        origin = f"git config ({scope})"
+        layers.setdefault(origin, {})[name.split(".", 1)[1].lower()] = value
+    return list(layers.items())
+
+
+def git_user_name(repo: git.Repo) -> str | None:
+    try:
+        name = repo.git.config("user.name")
+    except Exception:
+        return None
+    return str(name).strip() or None
+
+
+def all_projects(root: Path) -> list[str]:
+    """Names of the top-level folders that can be projects (not hidden), sorted."""
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def synced_projects(root: Path) -> list[str]:
+    """Projects with an ``s3-staging/`` folder or a manifest (what ``--all`` means)."""
+    return [
+        name
+        for name in all_projects(root)
+        if (root / name / STAGING_DIR).is_dir() or (root / name / MANIFEST_NAME).is_file()
+    ]
+
+
+def resolve_projects(root: Path, names: tuple[str, ...], use_all: bool, cwd: Path) -> list[Project]:
+    """Turn command-line project names into projects.
+
+    Raises UsageError (exit 2) for an unknown or ambiguous name, listing the
+    candidates, and when no project is named outside any project folder.
+    """
+    if use_all:
+        if names:
+            raise UsageError("Name projects or use --all, not both.")
+        found = synced_projects(root)
+        if not found:
+            raise UsageError(
+                "No project has an s3-staging/ folder or a manifest yet.",
+                "Create PROJECT/s3-staging/ and put the files to share in it.",
+            )
+        return [Project(root, n) for n in found]
+    candidates = all_projects(root)
+    if not names:
+        try:
+            rel = cwd.resolve().relative_to(root)
+        except ValueError:
+            rel = Path()
+        if not rel.parts or rel.parts[0].startswith("."):
+            raise UsageError(
+                "No project named, and the current directory is not inside one.",
+                "Name one (e.g. `git vam push b65`), cd into it, or use --all.",
+            )
+        return [Project(root, rel.parts[0])]
+    chosen: list[Project] = []
+    for name in names:
+        name = name.strip("/\\")
+        if "/" in name or "\\" in name:
+            name = name.replace("\\", "/").split("/")[0]
+        if name in candidates:
+            match = name
+        else:
+            matches = [c for c in candidates if c.startswith(name)]
+            if not matches:
+                shown = ", ".join(candidates[:20]) or "(none)"
+                raise UsageError(f"No project matches {name!r}.", f"Projects here: {shown}")
+            if len(matches) > 1:
+                raise UsageError(
+                    f"{name!r} matches several projects: {', '.join(matches)}.",
+                    "Type more of the name.",
+                )
+            match = matches[0]
+        if all(p.name != match for p in chosen):
+            chosen.append(Project(root, match))
+    return chosen
+
+
+def commit_paths(repo: git.Repo, paths: list[str], message: str) -> bool:
+    """Commit exactly ``paths`` (repository-relative), leaving other staged work alone.
+
+    Returns False when none of them changed. Raises VamError when git refuses
+    (no identity configured, a hook blocked the commit).
+    """
+    import git
+
+    try:
+        repo.git.add("--", *paths)
+        if not repo.git.status("--porcelain", "--", *paths).strip():
+            return False
+        # `git commit --only -- paths` commits just these paths' working-tree
+        # content; whatever else is staged stays staged for the user's commit.
+        repo.git.commit("--only", "-m", message, "--", *paths)
+    except git.GitCommandError as exc:
+        detail = (exc.stderr or str(exc)).strip().splitlines()
+        raise VamError(
+            f"git could not commit the manifest: {detail[-1] if detail else exc}",
+            "Fix that (e.g. `git config user.name` / `user.email`), then commit "
+            + " ".join(paths)
+            + " yourself.",
+        ) from None
+    return True

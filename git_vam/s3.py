@@ -1,0 +1,626 @@
+"""Everything that talks to S3; the only module that imports boto3.
+
+Listing, HEAD, conditional single and multipart uploads, resumable verified
+downloads, deletes and small JSON objects. botocore errors are translated here,
+where they enter, into VamError with a remedy (no credentials, access denied,
+no such bucket, endpoint unreachable, precondition failed).
+
+S3 limits this module follows (AWS S3 "Multipart upload limits"): at most
+10,000 parts, each 5 MiB to 5 GiB except the last, objects up to 5 TiB.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import quote, unquote
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from git_vam.errors import ConfigError, ConflictError, S3Error, VamError
+
+MAX_PARTS = 10_000  # S3 limit: 10,000 parts per multipart upload
+MIN_PART = 5 * 1024**2  # S3 limit: parts other than the last are at least 5 MiB
+DEFAULT_PART = 16 * 1024**2
+STREAM_CHUNK = 1024**2
+METADATA_JSON = ".metadata.json"
+
+Progress = Callable[[int], None]
+
+
+def part_size_for(size: int, preferred: int = DEFAULT_PART) -> int:
+    """Part size (bytes) for an object of ``size`` bytes: ``preferred`` unless
+    that would need more than 10,000 parts, then the smallest whole MiB that fits
+    (5 TiB → 525 MiB parts)."""
+    needed = -(-size // MAX_PARTS)
+    part = max(preferred, MIN_PART, needed)
+    return -(-part // 1024**2) * 1024**2
+
+
+def multipart_etag(part_md5s: list[bytes]) -> str:
+    """The ETag S3 gives a multipart object: MD5 of the concatenated part MD5s, ``-N``."""
+    return f"{hashlib.md5(b''.join(part_md5s)).hexdigest()}-{len(part_md5s)}"
+
+
+def _meta_encode(value: str) -> str:
+    # S3 user metadata travels in HTTP headers: keep it ASCII, reversible.
+    return quote(value, safe=" !#$&'()*+,-./:;=?@[]^_`{|}~")
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    """An object under a project prefix. ``md5`` is known from metadata, a cache, or a
+    single-part ETag; empty when not known yet. ``rel`` is the path inside ``s3-staging/``."""
+
+    key: str
+    rel: str
+    size: int
+    etag: str
+    last_modified: str = ""
+    md5: str = ""
+    uploaded_by: str = ""
+    uploaded_at: str = ""
+    mtime: str = ""
+
+    @property
+    def plain_etag(self) -> str:
+        return self.etag.strip('"')
+
+
+def _md5_from_etag(etag: str) -> str:
+    """A single-part, unencrypted object's ETag is its MD5; a multipart one (``…-N``) is not."""
+    plain = etag.strip('"')
+    return plain if len(plain) == 32 and all(c in "0123456789abcdef" for c in plain) else ""
+
+
+class Throttle:
+    """A token bucket shared by all transfers of a run (``vam.maxBandwidth``, bytes/s; 0 = off)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+
+    def consume(self, n: int) -> None:
+        if self.rate <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + n / self.rate
+            wait = start - now
+        if wait > 0:
+            time.sleep(wait)
+
+
+@dataclass
+class UploadJournal:
+    """Where a multipart upload's id and finished parts are kept between runs.
+
+    ``load()`` returns the saved record or None; ``save(record)`` persists it;
+    ``clear()`` forgets it. The record is a JSON-able dict.
+    """
+
+    load: Callable[[], dict[str, Any] | None]
+    save: Callable[[dict[str, Any]], None]
+    clear: Callable[[], None]
+
+
+RETRYABLE_STREAM_ERRORS: tuple[type[BaseException], ...] = (
+    botocore.exceptions.ReadTimeoutError,
+    botocore.exceptions.ResponseStreamingError,
+    botocore.exceptions.IncompleteReadError,
+    botocore.exceptions.ConnectionClosedError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+@dataclass
+class S3Store:
+    """One bucket on one endpoint. Thread-safe: one botocore client shared by all workers."""
+
+    bucket: str
+    endpoint: str | None = None
+    region: str = "us-east-1"
+    credentials: dict[str, str] = field(default_factory=dict)
+    jobs: int = 4
+    sse: str | None = None
+    kms_key_id: str | None = None
+    accelerate: bool = False
+    max_bandwidth: int = 0
+    max_attempts: int = 5
+    _client: Any = None
+
+    def __post_init__(self) -> None:
+        self.throttle = Throttle(self.max_bandwidth)
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            session = boto3.session.Session(
+                aws_access_key_id=self.credentials.get("AWS_ACCESS_KEY_ID"),
+                aws_secret_access_key=self.credentials.get("AWS_SECRET_ACCESS_KEY"),
+                aws_session_token=self.credentials.get("AWS_SESSION_TOKEN"),
+            )
+            s3_options: dict[str, Any] = {"use_accelerate_endpoint": self.accelerate}
+            if self.endpoint:
+                s3_options["addressing_style"] = "path"
+            self._client = session.client(
+                "s3",
+                endpoint_url=self.endpoint or None,
+                region_name=self.region,
+                config=Config(
+                    # Standard mode retries throttling, 5xx and dropped connections with
+                    # exponential backoff and jitter.
+                    retries={"mode": "standard", "max_attempts": self.max_attempts},
+                    connect_timeout=10,
+                    read_timeout=60,
+                    max_pool_connections=max(10, self.jobs * 3),
+                    s3=s3_options,
+                    request_checksum_calculation="when_required",
+                    response_checksum_validation="when_required",
+                ),
+            )
+        return self._client
+
+    # -- errors -------------------------------------------------------------
+    def translate(self, exc: Exception, key: str = "") -> VamError:
+        """A VamError with a remedy for a botocore exception."""
+        where = self.endpoint or "AWS S3"
+        if isinstance(exc, VamError):
+            return exc
+        if isinstance(exc, botocore.exceptions.NoCredentialsError):
+            return ConfigError(
+                "No AWS credentials found.",
+                "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or .video-tools.env), "
+                "or configure a profile (`aws configure`).",
+            )
+        if isinstance(
+            exc,
+            (
+                botocore.exceptions.EndpointConnectionError,
+                botocore.exceptions.ConnectTimeoutError,
+                botocore.exceptions.ConnectionClosedError,
+            ),
+        ):
+            return S3Error(
+                f"Cannot reach S3 at {where}.",
+                "Check your network and vam.endpoint / AWS_ENDPOINT_URL, then run this again.",
+            )
+        if isinstance(exc, botocore.exceptions.ClientError):
+            err = exc.response.get("Error", {})
+            code = str(err.get("Code", ""))
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code in ("PreconditionFailed", "ConditionalRequestConflict") or status == 412:
+                return ConflictError(f"{key or 'The object'} changed on S3 meanwhile.", "Run `git vam status`.")
+            if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
+                return ConfigError(
+                    f"S3 rejected the credentials ({code}).",
+                    "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or your profile (`git vam config` shows the source).",
+                )
+            if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
+                return ConfigError(
+                    f"Access denied to s3://{self.bucket}/{key} ({code or status}).",
+                    "Ask the bucket owner for list/get/put/delete rights on the staging prefix.",
+                )
+            if code == "NoSuchBucket" or (status == 404 and not key):
+                return ConfigError(
+                    f"Bucket {self.bucket!r} does not exist at {where}.",
+                    "Create it, or fix vam.bucket / S3_BUCKET (`git vam config` shows where it is set).",
+                )
+            if code in ("PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"):
+                return ConfigError(
+                    f"Bucket {self.bucket!r} is in another region than {self.region!r}.",
+                    "Set vam.region (or AWS_REGION) to the bucket's region.",
+                )
+            return S3Error(f"S3 error on {key or self.bucket}: {code or status} {err.get('Message', '')}".strip())
+        if isinstance(exc, botocore.exceptions.BotoCoreError):
+            return S3Error(f"S3 request failed: {exc}", "Run again; add --debug for details.")
+        return S3Error(f"S3 request failed: {exc}")
+
+    def _call(self, fn: Callable[..., Any], key: str = "", **kwargs: Any) -> Any:
+        try:
+            return fn(**kwargs)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise self.translate(exc, key) from exc
+
+    # -- reading ------------------------------------------------------------
+    def check_bucket(self) -> None:
+        """Raise a VamError with a remedy when the bucket cannot be used."""
+        self._call(self.client.head_bucket, Bucket=self.bucket)
+
+    def list_prefix(self, prefix: str) -> tuple[dict[str, RemoteObject], list[str]]:
+        """Objects under ``prefix`` as ``({rel: object}, refused_keys)``.
+
+        ``rel`` is the key with ``prefix`` removed. The project's own
+        ``.metadata.json``, folder markers and in-progress uploads are left out;
+        keys whose ``rel`` is unsafe (``..``, absolute, backslash, NUL, empty
+        segments) are returned in ``refused_keys`` instead.
+        """
+        from git_vam.paths import safe_rel
+
+        out: dict[str, RemoteObject] = {}
+        refused: list[str] = []
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    key = item["Key"]
+                    rel = key[len(prefix) :]
+                    if rel == METADATA_JSON or key.endswith("/"):
+                        continue
+                    norm = safe_rel(rel)
+                    if norm is None:
+                        refused.append(key)
+                        continue
+                    etag = str(item.get("ETag", ""))
+                    out[norm] = RemoteObject(
+                        key=key,
+                        rel=norm,
+                        size=int(item["Size"]),
+                        etag=etag,
+                        last_modified=item["LastModified"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        md5=_md5_from_etag(etag) if not self.sse else "",
+                    )
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise self.translate(exc) from exc
+        return out, refused
+
+    def head(self, obj: RemoteObject) -> RemoteObject:
+        """``obj`` completed with its metadata (md5, uploaded-by, uploaded-at, mtime)."""
+        resp = self._call(self.client.head_object, obj.key, Bucket=self.bucket, Key=obj.key)
+        meta = {k.lower(): unquote(v) for k, v in resp.get("Metadata", {}).items()}
+        return RemoteObject(
+            key=obj.key,
+            rel=obj.rel,
+            size=int(resp["ContentLength"]),
+            etag=str(resp["ETag"]),
+            last_modified=obj.last_modified,
+            md5=meta.get("md5") or obj.md5,
+            uploaded_by=meta.get("uploaded-by", ""),
+            uploaded_at=meta.get("uploaded-at", ""),
+            mtime=meta.get("mtime", ""),
+        )
+
+    def get_json(self, key: str) -> tuple[Any, str]:
+        """``(parsed JSON, ETag)`` of a small object, ``(None, "")`` when absent or not JSON."""
+        import json
+
+        try:
+            resp = self.client.get_object(Bucket=self.bucket, Key=key)
+            body = resp["Body"].read()
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None, ""
+            raise self.translate(exc, key) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise self.translate(exc, key) from exc
+        try:
+            return json.loads(body), str(resp["ETag"])
+        except ValueError:
+            return None, str(resp["ETag"])
+
+    def put_json(self, key: str, data: Any, etag: str) -> str:
+        """Write a small JSON object only if it is still at ``etag`` (``""``: only if absent).
+
+        Returns the new ETag; raises ConflictError when someone wrote it meanwhile.
+        """
+        import json
+
+        cond = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+        body = (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        resp = self._call(
+            self.client.put_object, key, Bucket=self.bucket, Key=key, Body=body,
+            ContentType="application/json", **cond, **self._sse_args(),
+        )  # fmt: skip
+        return str(resp["ETag"])
+
+    # -- writing ------------------------------------------------------------
+    def _sse_args(self) -> dict[str, str]:
+        if not self.sse:
+            return {}
+        args = {"ServerSideEncryption": self.sse}
+        if self.kms_key_id:
+            args["SSEKMSKeyId"] = self.kms_key_id
+        return args
+
+    def upload(
+        self,
+        path: Path,
+        key: str,
+        md5: str,
+        metadata: dict[str, str],
+        *,
+        if_match: str = "",
+        threshold: int = 64 * 1024**2,
+        progress: Progress | None = None,
+        journal: UploadJournal | None = None,
+        unchanged: Callable[[], bool] = lambda: True,
+    ) -> str:
+        """Upload ``path`` to ``key``; returns the new ETag.
+
+        Conditional (DESIGN §4): with ``if_match`` only over that ETag, else only
+        if the key does not exist (``If-None-Match: *``), also on
+        CompleteMultipartUpload. Raises ConflictError when the condition fails,
+        S3Error when S3 stored something other than what was sent.
+        ``unchanged()`` is asked before a multipart upload is completed: False
+        (the file changed after it was hashed) aborts it rather than publish an
+        object whose ``md5`` metadata would be wrong.
+        ``metadata`` values are made ASCII-safe (percent-encoding).
+        """
+        meta = {k: _meta_encode(v) for k, v in metadata.items()}
+        meta["md5"] = md5
+        cond = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
+        size = path.stat().st_size
+        if size < threshold:
+            return self._put_single(path, key, md5, meta, cond, progress)
+        return self._put_multipart(path, key, size, md5, meta, cond, progress, journal, unchanged)
+
+    def _put_single(
+        self, path: Path, key: str, md5: str, meta: dict[str, str], cond: dict[str, str], progress: Progress | None
+    ) -> str:
+        with open(path, "rb") as fh:
+            body = _CountingReader(fh, progress, self.throttle)
+            resp = self._call(
+                self.client.put_object, key, Bucket=self.bucket, Key=key, Body=body, Metadata=meta,
+                ContentMD5=base64.b64encode(bytes.fromhex(md5)).decode(), **cond, **self._sse_args(),
+            )  # fmt: skip
+        etag = str(resp["ETag"])
+        if not self.sse and etag.strip('"') != md5:
+            raise S3Error(f"S3 stored {key} with ETag {etag}, not the MD5 sent ({md5}).", "Run the push again.")
+        return etag
+
+    def _put_multipart(
+        self,
+        path: Path,
+        key: str,
+        size: int,
+        md5: str,
+        meta: dict[str, str],
+        cond: dict[str, str],
+        progress: Progress | None,
+        journal: UploadJournal | None,
+        unchanged: Callable[[], bool],
+    ) -> str:
+        part_size = part_size_for(size)
+        count = -(-size // part_size)
+        record = journal.load() if journal else None
+        done: dict[int, dict[str, str]] = {}
+        upload_id = ""
+        if record and (record.get("key"), record.get("md5"), record.get("part_size")) == (key, md5, part_size):
+            upload_id = str(record["upload_id"])
+            found = self._parts_on_s3(key, upload_id, {int(k): v for k, v in record.get("parts", {}).items()})
+            if found is None:  # the upload is gone (aborted or expired): start over
+                upload_id = ""
+            else:
+                done = found
+        if not upload_id:
+            resp = self._call(
+                self.client.create_multipart_upload, key, Bucket=self.bucket, Key=key, Metadata=meta,
+                **self._sse_args(),
+            )  # fmt: skip
+            upload_id = str(resp["UploadId"])
+            done = {}
+        lock = threading.Lock()
+
+        def persist() -> None:
+            if journal:
+                journal.save(
+                    {"key": key, "md5": md5, "size": size, "part_size": part_size,
+                     "upload_id": upload_id, "parts": {str(n): p for n, p in done.items()}}
+                )  # fmt: skip
+
+        persist()
+        if progress:
+            progress(sum(min(part_size, size - (n - 1) * part_size) for n in done))
+
+        def send(number: int) -> None:
+            offset = (number - 1) * part_size
+            length = min(part_size, size - offset)
+            with open(path, "rb") as fh:
+                fh.seek(offset)
+                data = fh.read(length)
+            self.throttle.consume(len(data))
+            digest = hashlib.md5(data).digest()
+            resp = self._call(
+                self.client.upload_part, key, Bucket=self.bucket, Key=key, UploadId=upload_id,
+                PartNumber=number, Body=data, ContentMD5=base64.b64encode(digest).decode(),
+            )  # fmt: skip
+            if resp["ETag"].strip('"') != digest.hex():
+                raise S3Error(f"S3 stored part {number} of {key} damaged.", "Run the push again.")
+            with lock:
+                done[number] = {"etag": str(resp["ETag"]), "md5": digest.hex()}
+                persist()
+            if progress:
+                progress(length)
+
+        missing = [n for n in range(1, count + 1) if n not in done]
+        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
+            for future in [pool.submit(send, n) for n in missing]:
+                future.result()
+        parts = [{"PartNumber": n, "ETag": done[n]["etag"]} for n in range(1, count + 1)]
+        if not unchanged():
+            self._abort(key, upload_id)
+            if journal:
+                journal.clear()
+            raise S3Error(f"{path.name} changed while it was uploading; nothing was published.", "Run the push again.")
+        try:
+            resp = self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}, **cond
+            )
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            err = self.translate(exc, key)
+            if isinstance(err, ConflictError):
+                # The parts are useless against someone else's newer object.
+                self._abort(key, upload_id)
+                if journal:
+                    journal.clear()
+            raise err from exc
+        if journal:
+            journal.clear()
+        etag = str(resp["ETag"])
+        expected = multipart_etag([bytes.fromhex(done[n]["md5"]) for n in range(1, count + 1)])
+        if not self.sse and etag.strip('"') != expected:
+            raise S3Error(f"S3 assembled {key} as {etag}, expected {expected}.", "Run the push again.")
+        return etag
+
+    def _parts_on_s3(
+        self, key: str, upload_id: str, saved: dict[int, dict[str, str]]
+    ) -> dict[int, dict[str, str]] | None:
+        """Parts of ``upload_id`` that S3 holds and that match what we recorded
+        sending (same MD5); None when S3 no longer knows the upload."""
+        found: dict[int, dict[str, str]] = {}
+        try:
+            for page in self.client.get_paginator("list_parts").paginate(
+                Bucket=self.bucket, Key=key, UploadId=upload_id
+            ):
+                for part in page.get("Parts", []):
+                    n = int(part["PartNumber"])
+                    etag = str(part["ETag"])
+                    if n in saved and saved[n]["md5"] == etag.strip('"'):
+                        found[n] = {"etag": etag, "md5": saved[n]["md5"]}
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
+                return None
+            raise self.translate(exc, key) from exc
+        return found
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+            pass  # the lifecycle rule aborts stale uploads after 7 days
+
+    def list_uploads(self, prefix: str) -> list[tuple[str, str]]:
+        """Unfinished multipart uploads under ``prefix`` as ``[(key, upload_id)]``."""
+        out = []
+        try:
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=prefix
+            ):
+                out += [(u["Key"], u["UploadId"]) for u in page.get("Uploads", [])]
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise self.translate(exc) from exc
+        return out
+
+    def abort_upload(self, key: str, upload_id: str) -> None:
+        self._call(self.client.abort_multipart_upload, key, Bucket=self.bucket, Key=key, UploadId=upload_id)
+
+    def delete(self, key: str) -> None:
+        self._call(self.client.delete_object, key, Bucket=self.bucket, Key=key)
+
+    # -- downloading ----------------------------------------------------------
+    def download(
+        self,
+        obj: RemoteObject,
+        tmp: Path,
+        *,
+        progress: Progress | None = None,
+        retries: int = 5,
+    ) -> str:
+        """Download ``obj`` into ``tmp``, resuming a partial ``tmp`` of the same ETag.
+
+        ``tmp.with_suffix('.etag')`` remembers which object version ``tmp``
+        holds; a different ETag restarts from byte 0. Each GET is conditional on
+        the ETag (a changed object raises ConflictError). A dropped stream resumes
+        from the last byte written, up to ``retries`` times with backoff.
+        Returns the MD5 of the whole file; the caller verifies it and renames.
+        The file is fsynced before returning.
+        """
+        tag_file = tmp.with_name(tmp.name + ".etag")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.md5()
+        offset = 0
+        if tmp.exists() and tag_file.exists() and tag_file.read_text().strip() == obj.etag:
+            with open(tmp, "rb") as fh:
+                while chunk := fh.read(8 * STREAM_CHUNK):
+                    digest.update(chunk)
+                    offset += len(chunk)
+            if offset > obj.size:
+                offset, digest = 0, hashlib.md5()
+        else:
+            tag_file.write_text(obj.etag + "\n")
+        if progress and offset:
+            progress(offset)
+        attempt = 0
+        with open(tmp, "r+b" if offset else "wb") as out:
+            out.seek(offset)
+            out.truncate()
+            while offset < obj.size or (obj.size == 0 and attempt == 0 and offset == 0):
+                try:
+                    args: dict[str, Any] = {"Bucket": self.bucket, "Key": obj.key, "IfMatch": obj.etag}
+                    if offset:
+                        args["Range"] = f"bytes={offset}-"
+                    resp = self._call(self.client.get_object, obj.key, **args)
+                    for chunk in _iter_body(resp["Body"]):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        offset += len(chunk)
+                        self.throttle.consume(len(chunk))
+                        if progress:
+                            progress(len(chunk))
+                    if obj.size == 0:
+                        break
+                    if offset < obj.size:
+                        raise ConnectionError("stream ended early")
+                except RETRYABLE_STREAM_ERRORS as exc:
+                    attempt += 1
+                    if attempt > retries:
+                        out.flush()
+                        raise S3Error(
+                            f"Download of {obj.key} kept failing ({type(exc).__name__}) at byte {offset}.",
+                            "Run the pull again: it resumes from there.",
+                        ) from exc
+                    out.flush()
+                    time.sleep(min(8.0, 0.5 * 2**attempt))
+            out.flush()
+            os.fsync(out.fileno())
+        return digest.hexdigest()
+
+
+def _iter_body(body: Any) -> Iterator[bytes]:
+    try:
+        while chunk := body.read(STREAM_CHUNK):
+            yield chunk
+    finally:
+        body.close()
+
+
+class _CountingReader:
+    """A file wrapper that reports upload progress once per byte, even when
+    botocore reads the body twice (checksum, then send) or rewinds on retry."""
+
+    def __init__(self, fh: Any, progress: Progress | None, throttle: Throttle) -> None:
+        self._fh = fh
+        self._progress = progress
+        self._throttle = throttle
+        self._high = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data: bytes = self._fh.read(n)
+        pos = self._fh.tell()
+        if pos > self._high:
+            gained = pos - self._high
+            self._high = pos
+            self._throttle.consume(gained)
+            if self._progress:
+                self._progress(gained)
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return int(self._fh.seek(offset, whence))
+
+    def tell(self) -> int:
+        return int(self._fh.tell())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fh, name)

@@ -1,0 +1,190 @@
+"""Per-clone state under ``.git/vam/`` (never committed).
+
+- ``hashes.json``: the hash cache, MD5 by path, valid while inode, size and
+  mtime (ns) are unchanged, so unchanged files are never re-read.
+- ``base/PROJECT.json``: the last-synced "base" record of every file, the
+  version this clone and S3 last agreed on (DESIGN §4).
+- ``tmp/``: partial downloads. ``trash/``: local files a sync replaced.
+- ``lock``: one ``git vam`` at a time per clone.
+
+A state file that cannot be parsed is treated as absent (the base then falls
+back to the committed manifest and hashes are recomputed): it is a cache of
+facts that S3 and the working tree hold, never the only copy of anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from git_vam.errors import BusyError
+
+HASH_CHUNK = 8 * 1024 * 1024
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as sorted, two-space JSON with a final newline, atomically (fsync + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+        json.dump(data, fh, indent=2, sort_keys=True, ensure_ascii=False)
+        fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> Any:
+    """Parsed JSON at ``path``, or None when missing or unreadable as JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def md5_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
+    """Hex MD5 of the whole file, read in 8 MiB chunks."""
+    digest = hashlib.md5()
+    with open(path, "rb", buffering=0) as fh:
+        while chunk := fh.read(HASH_CHUNK):
+            digest.update(chunk)
+            if progress:
+                progress(len(chunk))
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class BaseRecord:
+    """The version of one file that this clone and S3 last agreed on."""
+
+    md5: str
+    size: int
+    etag: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"md5": self.md5, "size": self.size, "etag": self.etag}
+
+
+class State:
+    """The ``.git/vam`` folder of one clone. Use as a context manager to hold the lock."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.dir = git_dir / "vam"
+        self.tmp_dir = self.dir / "tmp"
+        self.trash_dir = self.dir / "trash"
+        self._hashes: dict[str, list[Any]] | None = None
+        self._hashes_dirty = False
+        self._lock: Any = None
+
+    # -- lock ---------------------------------------------------------------
+    def __enter__(self) -> State:
+        from filelock import FileLock, Timeout
+
+        self.dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.dir / "lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise BusyError(
+                "Another git vam is running in this clone.",
+                "Wait for it to finish (or stop it), then run this again.",
+            ) from None
+        self._lock = lock
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.save_hashes()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    # -- hash cache ---------------------------------------------------------
+    def _hash_table(self) -> dict[str, list[Any]]:
+        if self._hashes is None:
+            data = read_json(self.dir / "hashes.json")
+            self._hashes = data if isinstance(data, dict) else {}
+        return self._hashes
+
+    def cached_md5(self, path: Path, st: os.stat_result) -> str | None:
+        """The cached MD5 of ``path`` if inode, size and mtime still match, else None."""
+        entry = self._hash_table().get(str(path))
+        if isinstance(entry, list) and len(entry) == 4 and entry[:3] == [st.st_ino, st.st_size, st.st_mtime_ns]:
+            return str(entry[3])
+        return None
+
+    def remember_md5(self, path: Path, md5: str, st: os.stat_result | None = None) -> None:
+        st = st or path.stat()
+        self._hash_table()[str(path)] = [st.st_ino, st.st_size, st.st_mtime_ns, md5]
+        self._hashes_dirty = True
+
+    def md5(self, path: Path, progress: Callable[[int], None] | None = None) -> str:
+        """MD5 of ``path``, from the cache when the file is unchanged."""
+        st = path.stat()
+        cached = self.cached_md5(path, st)
+        if cached:
+            return cached
+        md5 = md5_file(path, progress)
+        after = path.stat()
+        if (after.st_size, after.st_mtime_ns) == (st.st_size, st.st_mtime_ns):
+            self.remember_md5(path, md5, after)  # not cached if it changed while read
+        return md5
+
+    def save_hashes(self) -> None:
+        if self._hashes_dirty and self._hashes is not None:
+            live = {p: e for p, e in self._hashes.items() if os.path.exists(p)}
+            write_json_atomic(self.dir / "hashes.json", live)
+            self._hashes_dirty = False
+
+    # -- base records -------------------------------------------------------
+    def _base_path(self, project: str) -> Path:
+        return self.dir / "base" / f"{project}.json"
+
+    def load_base(self, project: str, location: str) -> dict[str, BaseRecord]:
+        """Base records of ``project`` for remote ``location`` (``bucket/prefix``).
+
+        Records made against another bucket or prefix do not count.
+        """
+        data = read_json(self._base_path(project))
+        if not isinstance(data, dict) or data.get("location") != location:
+            return {}
+        out = {}
+        for rel, rec in (data.get("files") or {}).items():
+            try:
+                out[rel] = BaseRecord(str(rec["md5"]), int(rec["size"]), str(rec.get("etag", "")))
+            except (KeyError, TypeError, ValueError):
+                continue  # a damaged record: fall back to the manifest for this file
+        return out
+
+    def save_base(self, project: str, location: str, records: dict[str, BaseRecord]) -> None:
+        write_json_atomic(
+            self._base_path(project),
+            {"location": location, "files": {rel: r.to_json() for rel, r in sorted(records.items())}},
+        )
+
+    # -- trash --------------------------------------------------------------
+    def trash_path(self, project: str, rel: str) -> Path:
+        """A fresh path under ``trash/`` for a replaced copy of ``project/rel``."""
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        dest = self.trash_dir / stamp / project / rel
+        n = 1
+        while dest.exists():
+            dest = self.trash_dir / f"{stamp}-{n}" / project / rel
+            n += 1
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        return dest
+
+    def move_to_trash(self, path: Path, project: str, rel: str) -> Path:
+        """Move ``path`` into the trash (rename; copy across filesystems). Returns the new path."""
+        dest = self.trash_path(project, rel)
+        try:
+            os.replace(path, dest)
+        except OSError:
+            shutil.copy2(path, dest)
+            path.unlink()
+        return dest

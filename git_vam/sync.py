@@ -1,0 +1,414 @@
+"""Push, pull and status of one project: gather L, R, B; plan; execute.
+
+``gather`` reads the three sides (local scan with the hash cache, one S3
+listing per project, the base records and the committed manifest); ``plan``
+(git_vam.plan) decides; ``execute`` carries the plan out, never destroying a
+local file (replaced copies go to ``.git/vam/trash/``), and ``finish`` records
+the new base, rewrites the manifest and the project's ``.metadata.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from git_vam import manifest as mf
+from git_vam.errors import ConflictError, VamError
+from git_vam.paths import Skipped, conflict_name, scan
+from git_vam.plan import Action, FilePlan, Version, plan
+from git_vam.repo import Project
+from git_vam.state import BaseRecord, read_json, write_json_atomic
+
+if TYPE_CHECKING:
+    from git_vam.context import Context
+    from git_vam.s3 import RemoteObject, UploadJournal
+
+
+class Reporter(Protocol):
+    """Progress sink for transfers; the CLI gives a rich one on a terminal."""
+
+    def start(self, label: str, total: int) -> Callable[[int], None]: ...
+
+    def done(self, label: str) -> None: ...
+
+
+class NullReporter:
+    def start(self, label: str, total: int) -> Callable[[int], None]:
+        return lambda n: None
+
+    def done(self, label: str) -> None:
+        pass
+
+
+def utc_now() -> str:
+    """Now as UTC ISO-8601 with a ``Z`` (``2026-12-01T08:00:00Z``)."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def iso_from_ts(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def ts_from_iso(text: str) -> float | None:
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
+    except ValueError:
+        return None
+
+
+@dataclass
+class View:
+    """Everything known about one project before acting."""
+
+    project: Project
+    prefix: str
+    manifest: mf.Manifest
+    local_paths: dict[str, Path] = field(default_factory=dict)
+    local_stats: dict[str, os.stat_result] = field(default_factory=dict)
+    local: dict[str, Version] = field(default_factory=dict)
+    remote_objs: dict[str, RemoteObject] = field(default_factory=dict)
+    base: dict[str, Version] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    metadata_etag: str = ""
+
+    @property
+    def remote(self) -> dict[str, Version]:
+        return {rel: Version(o.md5, o.size, o.etag) for rel, o in self.remote_objs.items()}
+
+
+@dataclass
+class Outcome:
+    """The result of one planned file: ``ok`` False means it was not done (exit 1)."""
+
+    item: FilePlan
+    ok: bool
+    message: str
+    bytes: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": self.item.rel,
+            "action": self.item.action.value,
+            "local": self.item.local_state,
+            "remote": self.item.remote_state,
+            "ok": self.ok,
+            "message": self.message,
+            "bytes": self.bytes,
+        }
+
+
+def gather(ctx: Context, project: Project, reporter: Reporter | None = None) -> View:
+    """Read L (scan + hash cache), R (one listing, metadata from cache or HEAD) and B."""
+    reporter = reporter or NullReporter()
+    view = View(project, ctx.staging_prefix(project.name), mf.load(project.manifest_path, ctx.brand, project.name))
+    view.local_paths, view.skipped = scan(project.staging)
+    for rel, path in view.local_paths.items():
+        st = path.stat()
+        md5 = ctx.state.cached_md5(path, st)
+        if md5 is None:
+            tick = reporter.start(f"hashing {rel}", st.st_size) if st.st_size > 64 * 1024**2 else None
+            md5 = ctx.state.md5(path, tick)
+            if tick:
+                reporter.done(f"hashing {rel}")
+            st = path.stat()
+        view.local_stats[rel] = st
+        view.local[rel] = Version(md5, st.st_size)
+
+    store = ctx.store
+    listing, view.refused = store.list_prefix(view.prefix)
+    meta_json, view.metadata_etag = store.get_json(view.prefix + ".metadata.json")
+    view.remote_objs = _resolve_remote(ctx, listing, view.manifest, meta_json)
+
+    records = ctx.state.load_base(project.name, ctx.location(project.name))
+    for rel, rec in records.items():
+        view.base[rel] = Version(rec.md5, rec.size, rec.etag)
+    # Without a record of its own, the clone falls back to the committed manifest
+    # (DESIGN §4) -- but only for files it has: a file the clone never had is
+    # "absent", not "deleted", so a fresh clone downloads it.
+    for rel, entry in view.manifest.files.items():
+        if rel not in view.base and rel in view.local:
+            view.base[rel] = Version(entry.md5, entry.size, entry.etag)
+    return view
+
+
+def _resolve_remote(
+    ctx: Context, listing: dict[str, RemoteObject], manifest: mf.Manifest, meta_json: Any
+) -> dict[str, RemoteObject]:
+    """Fill md5 and uploader of each listed object from what is already known for
+    its ETag (the manifest, ``.metadata.json``), HEAD-ing only the unknown ones."""
+    from dataclasses import replace
+
+    known: dict[str, dict[str, str]] = {}
+    if isinstance(meta_json, dict):
+        for f in meta_json.get("files") or []:
+            if isinstance(f, dict) and f.get("etag") and f.get("md5"):
+                known[str(f["etag"])] = {
+                    "md5": str(f["md5"]),
+                    "uploaded_by": str(f.get("uploaded_by", "")),
+                    "uploaded_at": str(f.get("uploaded_at", "")),
+                    "mtime": str(f.get("mtime", "")),
+                }
+    for entry in manifest.live().values():
+        if entry.etag:
+            known[entry.etag] = {
+                "md5": entry.md5,
+                "uploaded_by": entry.uploaded_by,
+                "uploaded_at": entry.uploaded_at,
+                "mtime": entry.mtime,
+            }
+    out: dict[str, RemoteObject] = {}
+    unknown: list[RemoteObject] = []
+    for rel, obj in listing.items():
+        info = known.get(obj.etag)
+        if info and info["uploaded_by"]:
+            out[rel] = replace(obj, **info)
+        else:
+            unknown.append(obj)
+    if unknown:
+        with ThreadPoolExecutor(max_workers=min(16, max(4, ctx.settings["jobs"] * 2))) as pool:
+            for obj in pool.map(ctx.store.head, unknown):
+                out[obj.rel] = obj
+    return dict(sorted(out.items()))
+
+
+def make_plan(view: View, direction: str, *, force: bool = False, delete: bool = False) -> list[FilePlan]:
+    return plan(direction, view.local, view.remote, view.base, force=force, delete=delete)
+
+
+class _Journal:
+    """Multipart upload records under ``.git/vam/uploads/`` (resume across runs)."""
+
+    def __init__(self, ctx: Context, key: str) -> None:
+        self.path = ctx.state.dir / "uploads" / (hashlib.sha1(key.encode()).hexdigest() + ".json")
+
+    def as_journal(self) -> UploadJournal:
+        from git_vam.s3 import UploadJournal
+
+        return UploadJournal(load=self.load, save=self.save, clear=self.clear)
+
+    def load(self) -> dict[str, Any] | None:
+        data = read_json(self.path)
+        return data if isinstance(data, dict) else None
+
+    def save(self, record: dict[str, Any]) -> None:
+        write_json_atomic(self.path, record)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def execute(
+    ctx: Context,
+    view: View,
+    items: list[FilePlan],
+    reporter: Reporter | None = None,
+) -> list[Outcome]:
+    """Carry out ``items``; one Outcome each, in the order given.
+
+    Small files run ``vam.jobs`` at a time; files at or above the multipart
+    threshold run one at a time with their parts in parallel. A failure of one
+    file is reported in its Outcome and the others still run.
+    """
+    reporter = reporter or NullReporter()
+    threshold = int(ctx.settings["multipartThreshold"])
+    results: dict[str, Outcome] = {}
+
+    def run(item: FilePlan) -> None:
+        try:
+            results[item.rel] = _do(ctx, view, item, reporter, threshold)
+        except VamError as exc:
+            results[item.rel] = Outcome(item, False, exc.message)
+        except OSError as exc:
+            results[item.rel] = Outcome(item, False, f"{exc.strerror or exc} ({exc.filename or item.rel})")
+
+    def size_of(item: FilePlan) -> int:
+        v = item.local if item.action is Action.UPLOAD else item.remote
+        return v.size if v else 0
+
+    small = [i for i in items if size_of(i) < threshold]
+    large = [i for i in items if size_of(i) >= threshold]
+    with ThreadPoolExecutor(max_workers=ctx.settings["jobs"]) as pool:
+        list(pool.map(run, small))
+    for item in large:
+        run(item)
+    return [results[i.rel] for i in items]
+
+
+def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
+    rel = item.rel
+    if item.action is Action.UPLOAD:
+        return _upload(ctx, view, item, reporter, threshold)
+    if item.action in (Action.DOWNLOAD, Action.CONFLICT_COPY):
+        return _download(ctx, view, item, reporter)
+    if item.action is Action.DELETE_REMOTE:
+        obj = view.remote_objs[rel]
+        ctx.store.delete(obj.key)
+        del view.remote_objs[rel]
+        view.base.pop(rel, None)
+        old = view.manifest.files.get(rel) or mf.Entry(obj.md5, obj.size)
+        view.manifest.files[rel] = old.tombstone(ctx.user, utc_now())
+        return Outcome(item, True, "deleted on S3")
+    if item.action is Action.DELETE_LOCAL:
+        dest = ctx.state.move_to_trash(view.local_paths[rel], view.project.name, rel)
+        view.base.pop(rel, None)
+        return Outcome(item, True, f"moved to {dest.relative_to(ctx.root)}")
+    if item.action is Action.RECORD:
+        view.base[rel] = Version(view.local[rel].md5, view.local[rel].size, view.remote_objs[rel].etag)
+        return Outcome(item, True, "already the same on both sides")
+    if item.action is Action.FORGET:
+        view.base.pop(rel, None)
+        return Outcome(item, True, "gone on both sides")
+    if item.action is Action.CONFLICT:
+        return Outcome(item, False, item.reason)
+    return Outcome(item, True, item.reason)
+
+
+def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
+    from dataclasses import replace
+
+    rel = item.rel
+    path = view.local_paths[rel]
+    local = view.local[rel]
+    st = view.local_stats[rel]
+    now = st.st_size, st.st_mtime_ns
+    current = path.stat()
+    if (current.st_size, current.st_mtime_ns) != now:
+        return Outcome(item, False, "changed while git vam ran: run the push again")
+    remote = view.remote_objs.get(rel)
+    key = view.prefix + rel
+    uploaded_at = utc_now()
+    metadata = {"uploaded-by": ctx.user, "uploaded-at": uploaded_at, "mtime": iso_from_ts(st.st_mtime)}
+    tick = reporter.start(f"↑ {rel}", local.size)
+    try:
+        etag = ctx.store.upload(
+            path,
+            key,
+            local.md5,
+            metadata,
+            if_match=remote.etag if remote else "",
+            threshold=threshold,
+            progress=tick,
+            journal=_Journal(ctx, key).as_journal(),
+            unchanged=lambda: (path.stat().st_size, path.stat().st_mtime_ns) == now,
+        )
+    except ConflictError:
+        return Outcome(item, False, "conflict: someone else uploaded this file meanwhile; run git vam status")
+    finally:
+        reporter.done(f"↑ {rel}")
+    from git_vam.s3 import RemoteObject
+
+    view.remote_objs[rel] = RemoteObject(
+        key=key, rel=rel, size=local.size, etag=etag, last_modified=uploaded_at, md5=local.md5,
+        uploaded_by=ctx.user, uploaded_at=uploaded_at, mtime=metadata["mtime"],
+    )  # fmt: skip
+    view.base[rel] = replace(local, etag=etag)
+    return Outcome(item, True, "uploaded", local.size)
+
+
+def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter) -> Outcome:
+    rel = item.rel
+    obj = view.remote_objs[rel]
+    staging = view.project.staging
+    if item.action is Action.CONFLICT_COPY:
+        target_rel = conflict_name(rel, obj.uploaded_by or "unknown", obj.uploaded_at or obj.last_modified)
+    else:
+        target_rel = rel
+    dest = staging / target_rel
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if not dest.parent.resolve().is_relative_to(staging.resolve()):
+        return Outcome(item, False, "refused: its folder is a link out of s3-staging/")
+    if item.action is Action.CONFLICT_COPY and dest.is_file() and ctx.state.md5(dest) == obj.md5:
+        return Outcome(item, False, f"{item.reason} (already saved as {target_rel})")
+    tmp = ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")
+    tick = reporter.start(f"↓ {rel}", obj.size)
+    try:
+        got = ctx.store.download(obj, tmp, progress=tick)
+    except ConflictError:
+        return Outcome(item, False, "changed on S3 while downloading: run the pull again")
+    finally:
+        reporter.done(f"↓ {rel}")
+    if obj.md5 and got != obj.md5:
+        tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".etag").unlink(missing_ok=True)
+        return Outcome(item, False, f"download damaged (MD5 {got}, expected {obj.md5}); nothing replaced, run again")
+    mtime = ts_from_iso(obj.mtime)
+    if mtime is not None:
+        os.utime(tmp, (time.time(), mtime))
+    trashed = ""
+    if dest.exists() or dest.is_symlink():
+        # Keep the replaced version: hard-link it into the trash, then swap the
+        # verified download in with one atomic rename (no moment without a file).
+        keep = ctx.state.trash_path(view.project.name, target_rel)
+        try:
+            os.link(dest, keep)
+        except OSError:
+            ctx.state.move_to_trash(dest, view.project.name, target_rel)
+        trashed = " (previous version in .git/vam/trash)"
+    os.replace(tmp, dest)
+    tmp.with_name(tmp.name + ".etag").unlink(missing_ok=True)
+    ctx.state.remember_md5(dest, got)
+    if item.action is Action.CONFLICT_COPY:
+        return Outcome(item, False, f"{item.reason}: {target_rel}", obj.size)
+    st = dest.stat()
+    view.local_paths[rel] = dest
+    view.local_stats[rel] = st
+    view.local[rel] = Version(got, st.st_size)
+    view.base[rel] = Version(got, obj.size, obj.etag)
+    return Outcome(item, True, "downloaded" + trashed, obj.size)
+
+
+def finish(ctx: Context, view: View) -> bool:
+    """Save the base records and rewrite the manifest from what S3 now holds.
+
+    Returns True when the manifest file changed. Tombstones stay for paths that
+    are still absent on S3.
+    """
+    ctx.state.save_base(
+        view.project.name,
+        ctx.location(view.project.name),
+        {rel: BaseRecord(v.md5, v.size, v.etag) for rel, v in view.base.items()},
+    )
+    files: dict[str, mf.Entry] = {
+        rel: e for rel, e in view.manifest.files.items() if e.deleted and rel not in view.remote_objs
+    }
+    for rel, obj in view.remote_objs.items():
+        files[rel] = mf.Entry(
+            md5=obj.md5, size=obj.size, uploaded_by=obj.uploaded_by, uploaded_at=obj.uploaded_at,
+            etag=obj.etag, mtime=obj.mtime,
+        )  # fmt: skip
+    view.manifest.files = files
+    if not files and not view.manifest.extra and not view.project.manifest_path.exists():
+        return False
+    return mf.save(view.project.manifest_path, view.manifest)
+
+
+def update_metadata_json(ctx: Context, view: View) -> None:
+    """Rewrite the project's ``.metadata.json`` (the existing tools' summary) with a
+    conditional write; on a lost race, re-read its ETag and try again (it is a cache)."""
+    key = view.prefix + ".metadata.json"
+    data = {
+        "project_id": view.project.name,
+        "repo": ctx.brand,
+        "last_sync": utc_now(),
+        "files": [
+            {
+                "name": rel, "size_bytes": o.size, "uploaded_by": o.uploaded_by,
+                "uploaded_at": o.uploaded_at, "md5": o.md5, "etag": o.etag, "mtime": o.mtime,
+            }  # fmt: skip
+            for rel, o in view.remote_objs.items()
+        ],
+    }
+    etag = view.metadata_etag
+    for _ in range(3):
+        try:
+            view.metadata_etag = ctx.store.put_json(key, data, etag)
+            return
+        except ConflictError:
+            _, etag = ctx.store.get_json(key)
