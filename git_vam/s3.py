@@ -16,7 +16,6 @@ import hashlib
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -27,6 +26,7 @@ import botocore.exceptions
 from botocore.config import Config
 
 from git_vam.errors import ConfigError, ConflictError, S3Error, VamError
+from git_vam.pool import run_parallel
 
 MAX_PARTS = 10_000  # S3 limit: 10,000 parts per multipart upload
 MIN_PART = 5 * 1024**2  # S3 limit: parts other than the last are at least 5 MiB
@@ -236,8 +236,12 @@ class S3Store:
 
     # -- reading ------------------------------------------------------------
     def check_bucket(self) -> None:
-        """Raise a VamError with a remedy when the bucket cannot be used."""
-        self._call(self.client.head_bucket, Bucket=self.bucket)
+        """Raise a VamError with a remedy when the bucket cannot be used.
+
+        A one-key listing rather than HeadBucket: a HEAD error has no body, so
+        a bad secret and a missing permission would both read as a bare 403.
+        """
+        self._call(self.client.list_objects_v2, Bucket=self.bucket, MaxKeys=1)
 
     def list_prefix(self, prefix: str) -> tuple[dict[str, RemoteObject], list[str]]:
         """Objects under ``prefix`` as ``({rel: object}, refused_keys)``.
@@ -396,7 +400,10 @@ class S3Store:
         record = journal.load() if journal else None
         done: dict[int, dict[str, str]] = {}
         upload_id = ""
-        if record and (record.get("key"), record.get("md5"), record.get("part_size")) == (key, md5, part_size):
+        if record and (record.get("key"), record.get("md5"), record.get("part_size")) != (key, md5, part_size):
+            self._abort(str(record.get("key", key)), str(record.get("upload_id", "")))  # a stale upload
+            record = None
+        if record:
             upload_id = str(record["upload_id"])
             found = self._parts_on_s3(key, upload_id, {int(k): v for k, v in record.get("parts", {}).items()})
             if found is None:  # the upload is gone (aborted or expired): start over
@@ -443,10 +450,7 @@ class S3Store:
             if progress:
                 progress(length)
 
-        missing = [n for n in range(1, count + 1) if n not in done]
-        with ThreadPoolExecutor(max_workers=max(1, self.jobs)) as pool:
-            for future in [pool.submit(send, n) for n in missing]:
-                future.result()
+        run_parallel(send, [n for n in range(1, count + 1) if n not in done], self.jobs)
         parts = [{"PartNumber": n, "ETag": done[n]["etag"]} for n in range(1, count + 1)]
         if not unchanged():
             self._abort(key, upload_id)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,6 +21,7 @@ from git_vam import manifest as mf
 from git_vam.errors import ConflictError, VamError
 from git_vam.paths import Skipped, conflict_name, scan
 from git_vam.plan import Action, FilePlan, Version, plan
+from git_vam.pool import run_parallel
 from git_vam.repo import Project
 from git_vam.state import BaseRecord, read_json, write_json_atomic
 
@@ -171,10 +171,8 @@ def _resolve_remote(
             out[rel] = replace(obj, **info)
         else:
             unknown.append(obj)
-    if unknown:
-        with ThreadPoolExecutor(max_workers=min(16, max(4, ctx.settings["jobs"] * 2))) as pool:
-            for obj in pool.map(ctx.store.head, unknown):
-                out[obj.rel] = obj
+    for obj in run_parallel(ctx.store.head, unknown, min(16, max(4, ctx.settings["jobs"] * 2))):
+        out[obj.rel] = obj
     return dict(sorted(out.items()))
 
 
@@ -234,8 +232,7 @@ def execute(
 
     small = [i for i in items if size_of(i) < threshold]
     large = [i for i in items if size_of(i) >= threshold]
-    with ThreadPoolExecutor(max_workers=ctx.settings["jobs"]) as pool:
-        list(pool.map(run, small))
+    run_parallel(run, small, ctx.settings["jobs"])
     for item in large:
         run(item)
     return [results[i.rel] for i in items]
