@@ -2,7 +2,10 @@
 
 Facts this relies on (see shared SEAWEEDFS.md): every service also opens a gRPC
 port at port+10000, so all ports are set explicitly; the server is ready when
-its S3 port answers HTTP (403 on ``/``); SIGTERM takes ~25 s, so ``stop`` sends
+its S3 port answers HTTP (403 on ``/``); each bucket is a collection that
+grabs several volumes, so ``-volume.max`` is set high (volumes are sparse files;
+with the computed default a few dozen buckets exhaust the slots and puts fail
+with InternalError); SIGTERM takes ~25 s, so ``stop`` sends
 TERM, waits a little, then KILLs the PID it started, and only that PID.
 """
 
@@ -101,7 +104,7 @@ class SeaweedServer:
             "-s3", f"-s3.port={p + 3}", f"-s3.port.grpc={p + 10003}",
             "-s3.port.iceberg=0", "-s3.port.lance=0",
             f"-s3.config={conf}", "-master.telemetry=false",
-            "-master.volumeSizeLimitMB=1024", "-volume.max=0",
+            "-master.volumeSizeLimitMB=256", "-volume.max=2000",
         ]  # fmt: skip
         self.log_path = self.data_dir / "weed.log"
         log = open(self.log_path, "wb")
