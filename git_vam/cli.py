@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import click
 
@@ -81,8 +82,18 @@ def init(bucket: str | None, endpoint: str | None, prefix: str | None, region: s
 @click.option("--no-commit", is_flag=True, help="Update the manifest but do not commit it.")
 @jobs_option
 @common
-def push(projects: tuple[str, ...], use_all: bool, dry_run: bool, force: bool, delete: bool,
-         no_commit: bool, jobs: int | None, quiet: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
+def push(
+    projects: tuple[str, ...],
+    use_all: bool,
+    dry_run: bool,
+    force: bool,
+    delete: bool,
+    no_commit: bool,
+    jobs: int | None,
+    quiet: bool,
+    as_json: bool,
+    **_: Any,
+) -> int:
     """Upload new and changed staging files, then update and commit the manifest.
 
     PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
@@ -90,9 +101,17 @@ def push(projects: tuple[str, ...], use_all: bool, dry_run: bool, force: bool, d
     from git_vam.commands import transfer
 
     return transfer.run(
-        _context(jobs), "push", projects, use_all=use_all, dry_run=dry_run, force=force,
-        delete=delete, no_commit=no_commit, quiet=quiet, as_json=as_json,
-    )  # fmt: skip
+        _context(jobs),
+        "push",
+        projects,
+        use_all=use_all,
+        dry_run=dry_run,
+        force=force,
+        delete=delete,
+        no_commit=no_commit,
+        quiet=quiet,
+        as_json=as_json,
+    )
 
 
 @cli.command()
@@ -103,8 +122,18 @@ def push(projects: tuple[str, ...], use_all: bool, dry_run: bool, force: bool, d
 @click.option("--delete", is_flag=True, help="Move to the trash local files that were deleted on S3.")
 @jobs_option
 @common
-def pull(projects: tuple[str, ...], use_all: bool, dry_run: bool, check_only: bool, force: bool,
-         delete: bool, jobs: int | None, quiet: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
+def pull(
+    projects: tuple[str, ...],
+    use_all: bool,
+    dry_run: bool,
+    check_only: bool,
+    force: bool,
+    delete: bool,
+    jobs: int | None,
+    quiet: bool,
+    as_json: bool,
+    **_: Any,
+) -> int:
     """Download new and changed files from S3 into s3-staging/.
 
     PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
@@ -112,9 +141,17 @@ def pull(projects: tuple[str, ...], use_all: bool, dry_run: bool, check_only: bo
     from git_vam.commands import transfer
 
     return transfer.run(
-        _context(jobs), "pull", projects, use_all=use_all, dry_run=dry_run, check_only=check_only,
-        force=force, delete=delete, quiet=quiet, as_json=as_json,
-    )  # fmt: skip
+        _context(jobs),
+        "pull",
+        projects,
+        use_all=use_all,
+        dry_run=dry_run,
+        check_only=check_only,
+        force=force,
+        delete=delete,
+        quiet=quiet,
+        as_json=as_json,
+    )
 
 
 @cli.command()

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from git_vam.errors import ConfigError
 
@@ -270,7 +271,7 @@ def load(
         except ValueError as exc:
             raise ConfigError(
                 f"vam.{key.name} from {origin}: {exc}.",
-                f"Fix the value where it is set (see `git vam config`).",
+                "Fix the value where it is set (see `git vam config`).",
             ) from None
         settings.origins[key.name] = origin
     if settings.values["jobs"] < 1:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from git_vam import config, repo
+from git_vam import config
+from git_vam import repo as gitrepo
 from git_vam.state import State
 
 if TYPE_CHECKING:
@@ -63,8 +65,8 @@ class Context:
         """``bucket/prefix``: what base records are valid against."""
         return f"{self.settings.bucket}/{self.staging_prefix(project)}"
 
-    def projects(self, names: tuple[str, ...], use_all: bool) -> list[repo.Project]:
-        return repo.resolve_projects(self.root, names, use_all, self.cwd)
+    def projects(self, names: tuple[str, ...], use_all: bool) -> list[gitrepo.Project]:
+        return gitrepo.resolve_projects(self.root, names, use_all, self.cwd)
 
 
 def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None) -> Context:
@@ -73,8 +75,8 @@ def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None
     Raises UsageError outside a repository, ConfigError for a bad setting.
     """
     cwd = cwd or Path.cwd()
-    r = repo.open_repo(cwd)
-    root = repo.root_of(r)
+    r = gitrepo.open_repo(cwd)
+    root = gitrepo.root_of(r)
     settings = config.load(root, flags)
-    config.finish(settings, root.name, repo.git_user_name(r))
+    config.finish(settings, root.name, gitrepo.git_user_name(r))
     return Context(repo=r, root=root, settings=settings, state=State(Path(r.git_dir)), cwd=cwd)

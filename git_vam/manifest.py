@@ -116,10 +116,7 @@ def load(path: Path, brand: str, project: str) -> Manifest:
             raise ValueError("expected an object with a 'files' object")
         files = {str(k): Entry.from_json(v) for k, v in (data.get("files") or {}).items()}
     except (ValueError, KeyError, TypeError) as exc:
-        if "<<<<<<<" in text:
-            why = "it has git conflict markers"
-        else:
-            why = str(exc).splitlines()[0]
+        why = "it has git conflict markers" if "<<<<<<<" in text else str(exc).splitlines()[0]
         raise ConfigError(
             f"{project}/{path.name} is not a valid manifest: {why}.",
             f"Restore it with `git checkout -- {project}/{path.name}`, or rebuild it from S3 "

@@ -111,7 +111,7 @@ def _decide_push(ls: str, rs: str, force: bool, delete: bool) -> tuple[Action, s
             return Action.UPLOAD, "new", False
         case "changed", "same":
             return Action.UPLOAD, "changed locally", False
-        case ("absent" | "deleted"), "new":
+        case (("absent" | "deleted"), "new"):
             return Action.NONE, "only on S3: run git vam pull", False
         case "deleted", "changed":
             return Action.NONE, "deleted locally but changed on S3: git vam pull brings it back", False
@@ -129,7 +129,7 @@ def _decide_push(ls: str, rs: str, force: bool, delete: bool) -> tuple[Action, s
             if force:
                 return Action.UPLOAD, "changed locally, deleted on S3; re-uploading (--force)", False
             return Action.CONFLICT, "conflict: changed locally but deleted on S3 (--force re-uploads it)", False
-        case ("new" | "changed"), ("new" | "changed"):
+        case (("new" | "changed"), ("new" | "changed")):
             if force:
                 return Action.UPLOAD, "conflict resolved with --force: local version replaces S3", True
             return Action.CONFLICT, "conflict: changed locally and on S3 (push --force or pull --force)", False
@@ -159,8 +159,12 @@ def _decide_pull(ls: str, rs: str, force: bool, delete: bool) -> tuple[Action, s
         case "changed", "deleted":
             if force and delete:
                 return Action.DELETE_LOCAL, "deleted on S3; moving the changed local copy to the trash", False
-            return Action.CONFLICT, "conflict: changed locally but deleted on S3 (git vam push --force re-uploads it)", False
-        case ("new" | "changed"), ("new" | "changed"):
+            return (
+                Action.CONFLICT,
+                "conflict: changed locally but deleted on S3 (git vam push --force re-uploads it)",
+                False,
+            )
+        case (("new" | "changed"), ("new" | "changed")):
             if force:
                 return Action.DOWNLOAD, "conflict resolved with --force: S3 version replaces local", True
             return Action.CONFLICT_COPY, "conflict: changed locally and on S3; S3 version saved beside it", False

@@ -87,9 +87,11 @@ def config_section(root: Path, section: str) -> list[tuple[str, dict[str, str]]]
 
 
 def git_user_name(repo: git.Repo) -> str | None:
+    import git
+
     try:
         name = repo.git.config("user.name")
-    except Exception:
+    except git.GitCommandError:
         return None
     return str(name).strip() or None
 
@@ -178,8 +180,6 @@ def commit_paths(repo: git.Repo, paths: list[str], message: str) -> bool:
         detail = (exc.stderr or str(exc)).strip().splitlines()
         raise VamError(
             f"git could not commit the manifest: {detail[-1] if detail else exc}",
-            "Fix that (e.g. `git config user.name` / `user.email`), then commit "
-            + " ".join(paths)
-            + " yourself.",
+            "Fix that (e.g. `git config user.name` / `user.email`), then commit " + " ".join(paths) + " yourself.",
         ) from None
     return True

@@ -12,13 +12,15 @@ S3 limits this module follows (AWS S3 "Multipart upload limits"): at most
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import quote, unquote
 
 import boto3
@@ -152,7 +154,7 @@ class S3Store:
                 aws_secret_access_key=self.credentials.get("AWS_SECRET_ACCESS_KEY"),
                 aws_session_token=self.credentials.get("AWS_SESSION_TOKEN"),
             )
-            s3_options: dict[str, Any] = {"use_accelerate_endpoint": self.accelerate}
+            s3_options: Any = {"use_accelerate_endpoint": self.accelerate}
             if self.endpoint:
                 s3_options["addressing_style"] = "path"
             self._client = session.client(
@@ -206,7 +208,8 @@ class S3Store:
             if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
                 return ConfigError(
                     f"S3 rejected the credentials ({code}).",
-                    "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or your profile (`git vam config` shows the source).",
+                    "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or your profile"
+                    " (`git vam config` shows where they come from).",
                 )
             if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
                 return ConfigError(
@@ -323,9 +326,15 @@ class S3Store:
         cond = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
         body = (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
         resp = self._call(
-            self.client.put_object, key, Bucket=self.bucket, Key=key, Body=body,
-            ContentType="application/json", **cond, **self._sse_args(),
-        )  # fmt: skip
+            self.client.put_object,
+            key,
+            Bucket=self.bucket,
+            Key=key,
+            Body=body,
+            ContentType="application/json",
+            **cond,
+            **self._sse_args(),
+        )
         return str(resp["ETag"])
 
     # -- writing ------------------------------------------------------------
@@ -375,9 +384,16 @@ class S3Store:
         with open(path, "rb") as fh:
             body = _CountingReader(fh, progress, self.throttle)
             resp = self._call(
-                self.client.put_object, key, Bucket=self.bucket, Key=key, Body=body, Metadata=meta,
-                ContentMD5=base64.b64encode(bytes.fromhex(md5)).decode(), **cond, **self._sse_args(),
-            )  # fmt: skip
+                self.client.put_object,
+                key,
+                Bucket=self.bucket,
+                Key=key,
+                Body=body,
+                Metadata=meta,
+                ContentMD5=base64.b64encode(bytes.fromhex(md5)).decode(),
+                **cond,
+                **self._sse_args(),
+            )
         etag = str(resp["ETag"])
         if not self.sse and etag.strip('"') != md5:
             raise S3Error(f"S3 stored {key} with ETag {etag}, not the MD5 sent ({md5}).", "Run the push again.")
@@ -412,9 +428,13 @@ class S3Store:
                 done = found
         if not upload_id:
             resp = self._call(
-                self.client.create_multipart_upload, key, Bucket=self.bucket, Key=key, Metadata=meta,
+                self.client.create_multipart_upload,
+                key,
+                Bucket=self.bucket,
+                Key=key,
+                Metadata=meta,
                 **self._sse_args(),
-            )  # fmt: skip
+            )
             upload_id = str(resp["UploadId"])
             done = {}
         lock = threading.Lock()
@@ -422,9 +442,15 @@ class S3Store:
         def persist() -> None:
             if journal:
                 journal.save(
-                    {"key": key, "md5": md5, "size": size, "part_size": part_size,
-                     "upload_id": upload_id, "parts": {str(n): p for n, p in done.items()}}
-                )  # fmt: skip
+                    {
+                        "key": key,
+                        "md5": md5,
+                        "size": size,
+                        "part_size": part_size,
+                        "upload_id": upload_id,
+                        "parts": {str(n): p for n, p in done.items()},
+                    }
+                )
 
         persist()
         if progress:
@@ -439,9 +465,15 @@ class S3Store:
             self.throttle.consume(len(data))
             digest = hashlib.md5(data).digest()
             resp = self._call(
-                self.client.upload_part, key, Bucket=self.bucket, Key=key, UploadId=upload_id,
-                PartNumber=number, Body=data, ContentMD5=base64.b64encode(digest).decode(),
-            )  # fmt: skip
+                self.client.upload_part,
+                key,
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                PartNumber=number,
+                Body=data,
+                ContentMD5=base64.b64encode(digest).decode(),
+            )
             if resp["ETag"].strip('"') != digest.hex():
                 raise S3Error(f"S3 stored part {number} of {key} damaged.", "Run the push again.")
             with lock:
@@ -499,18 +531,15 @@ class S3Store:
         return found
 
     def _abort(self, key: str, upload_id: str) -> None:
-        try:
+        # Best effort: the lifecycle rule aborts stale uploads after 7 days anyway.
+        with contextlib.suppress(botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
-            pass  # the lifecycle rule aborts stale uploads after 7 days
 
     def list_uploads(self, prefix: str) -> list[tuple[str, str]]:
         """Unfinished multipart uploads under ``prefix`` as ``[(key, upload_id)]``."""
         out = []
         try:
-            for page in self.client.get_paginator("list_multipart_uploads").paginate(
-                Bucket=self.bucket, Prefix=prefix
-            ):
+            for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix):
                 out += [(u["Key"], u["UploadId"]) for u in page.get("Uploads", [])]
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise self.translate(exc) from exc

@@ -12,10 +12,11 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from git_vam import manifest as mf
 from git_vam.errors import ConflictError, VamError
@@ -145,7 +146,7 @@ def _resolve_remote(
     its ETag (the manifest, ``.metadata.json``), HEAD-ing only the unknown ones."""
     from dataclasses import replace
 
-    known: dict[str, dict[str, str]] = {}
+    known: dict[str, dict[str, Any]] = {}
     if isinstance(meta_json, dict):
         for f in meta_json.get("files") or []:
             if isinstance(f, dict) and f.get("etag") and f.get("md5"):
@@ -302,9 +303,16 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
     from git_vam.s3 import RemoteObject
 
     view.remote_objs[rel] = RemoteObject(
-        key=key, rel=rel, size=local.size, etag=etag, last_modified=uploaded_at, md5=local.md5,
-        uploaded_by=ctx.user, uploaded_at=uploaded_at, mtime=metadata["mtime"],
-    )  # fmt: skip
+        key=key,
+        rel=rel,
+        size=local.size,
+        etag=etag,
+        last_modified=uploaded_at,
+        md5=local.md5,
+        uploaded_by=ctx.user,
+        uploaded_at=uploaded_at,
+        mtime=metadata["mtime"],
+    )
     view.base[rel] = replace(local, etag=etag)
     return Outcome(item, True, "uploaded", local.size)
 
@@ -377,9 +385,13 @@ def finish(ctx: Context, view: View) -> bool:
     }
     for rel, obj in view.remote_objs.items():
         files[rel] = mf.Entry(
-            md5=obj.md5, size=obj.size, uploaded_by=obj.uploaded_by, uploaded_at=obj.uploaded_at,
-            etag=obj.etag, mtime=obj.mtime,
-        )  # fmt: skip
+            md5=obj.md5,
+            size=obj.size,
+            uploaded_by=obj.uploaded_by,
+            uploaded_at=obj.uploaded_at,
+            etag=obj.etag,
+            mtime=obj.mtime,
+        )
     view.manifest.files = files
     if not files and not view.manifest.extra and not view.project.manifest_path.exists():
         return False
@@ -396,9 +408,14 @@ def update_metadata_json(ctx: Context, view: View) -> None:
         "last_sync": utc_now(),
         "files": [
             {
-                "name": rel, "size_bytes": o.size, "uploaded_by": o.uploaded_by,
-                "uploaded_at": o.uploaded_at, "md5": o.md5, "etag": o.etag, "mtime": o.mtime,
-            }  # fmt: skip
+                "name": rel,
+                "size_bytes": o.size,
+                "uploaded_by": o.uploaded_by,
+                "uploaded_at": o.uploaded_at,
+                "md5": o.md5,
+                "etag": o.etag,
+                "mtime": o.mtime,
+            }
             for rel, o in view.remote_objs.items()
         ],
     }

@@ -46,12 +46,28 @@ def make_mp4(path: Path, seconds: int, label: str) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
-         "-i", f"testsrc2=duration={seconds}:size=640x360:rate=25", "-f", "lavfi",
-         "-i", f"sine=frequency=440:duration={seconds}", "-metadata", f"title={label}",
-         "-pix_fmt", "yuv420p", "-shortest", str(path)],
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-y",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"testsrc2=duration={seconds}:size=640x360:rate=25",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            "-metadata",
+            f"title={label}",
+            "-pix_fmt",
+            "yuv420p",
+            "-shortest",
+            str(path),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     print(f"made {path.name}: {path.stat().st_size / 1e6:.1f} MB, md5 {md5(path)}")
 
 

@@ -4,7 +4,6 @@ with two clones (david, jan), real git, real MP4 files made by ffmpeg."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -34,7 +33,10 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     monkeypatch.setenv("GIT_TEMPLATE_DIR", "")
     for name in list(os.environ):
-        if name.startswith(("AWS_", "VAM_", "S3_", "GIT_AUTHOR", "GIT_COMMITTER")) or name in ("GIT_DIR", "GIT_WORK_TREE"):
+        if name.startswith(("AWS_", "VAM_", "S3_", "GIT_AUTHOR", "GIT_COMMITTER")) or name in (
+            "GIT_DIR",
+            "GIT_WORK_TREE",
+        ):
             monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("NO_COLOR", "1")
@@ -62,7 +64,9 @@ def git(cwd: Path, *args: str) -> str:
     return out.stdout
 
 
-def vam(cwd: Path, *args: str, code: int | None = 0, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def vam(
+    cwd: Path, *args: str, code: int | None = 0, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run `git vam ARGS` in ``cwd`` as a user would (through git's dispatch)."""
     run_env = None if env is None else {**os.environ, **env}
     proc = subprocess.run(["git", "vam", *args], cwd=cwd, capture_output=True, text=True, env=run_env, timeout=600)
@@ -86,11 +90,23 @@ def make_mp4(path: Path, tag: str = "a", seconds: float = 1.0) -> Path:
     if key not in _MP4_CACHE:
         tmp = path.with_name(f".{uuid.uuid4().hex}.mp4")
         subprocess.run(
-            [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-f", "lavfi",
-             "-i", f"testsrc=duration={seconds}:size=160x120:rate=10",
-             "-metadata", f"comment={tag}", "-pix_fmt", "yuv420p", str(tmp)],
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-y",
+                "-loglevel",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"testsrc=duration={seconds}:size=160x120:rate=10",
+                "-metadata",
+                f"comment={tag}",
+                "-pix_fmt",
+                "yuv420p",
+                str(tmp),
+            ],
             check=True,
-        )  # fmt: skip
+        )
         _MP4_CACHE[key] = tmp.read_bytes()
         tmp.unlink()
     path.write_bytes(_MP4_CACHE[key])
@@ -153,6 +169,9 @@ def s3_client(world_or_endpoint: World | str):
 
     endpoint = world_or_endpoint.endpoint if isinstance(world_or_endpoint, World) else world_or_endpoint
     return boto3.client(
-        "s3", endpoint_url=endpoint, aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY, region_name="us-east-1",
-    )  # fmt: skip
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        region_name="us-east-1",
+    )

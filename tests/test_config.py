@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import git, vam
+
 from git_vam import config
 from git_vam.errors import ConfigError, UsageError
 from git_vam.repo import resolve_projects
@@ -35,7 +35,7 @@ def test_defaults(repo: Path) -> None:
     assert s["brand"] == "v-appydave" and s.origins["brand"] == "repository folder name"
     assert s["user"] == "David Cruwys" and s.origins["user"] == "git user.name"
     with pytest.raises(ConfigError, match="No S3 bucket"):
-        s.bucket
+        _ = s.bucket
 
 
 def test_layers_later_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +55,9 @@ def test_layers_later_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings(repo).bucket == "from-git-config"
     assert settings(repo).origins["bucket"] == "git config (local)"
 
-    s = config.finish(config.load(repo, {}, environ={"VAM_BUCKET": "from-env", "AWS_REGION": "ap-southeast-1"}), "x", None)
+    s = config.finish(
+        config.load(repo, {}, environ={"VAM_BUCKET": "from-env", "AWS_REGION": "ap-southeast-1"}), "x", None
+    )
     assert (s.bucket, s["region"]) == ("from-env", "ap-southeast-1")
     assert settings(repo, bucket="from-flag").bucket == "from-flag"
 
@@ -96,7 +98,9 @@ def test_malformed_vamconfig_is_a_clear_error(repo: Path) -> None:
 
 def test_config_command_redacts_secrets(repo: Path) -> None:
     secret = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
-    (repo / ".video-tools.env").write_text(f"S3_BUCKET=b\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY={secret}\n")
+    (repo / ".video-tools.env").write_text(
+        f"S3_BUCKET=b\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY={secret}\n"
+    )
     out = vam(repo, "config")
     assert secret not in out.stdout + out.stderr
     assert "AKIAIOSFODNN7EXAMPLE" not in out.stdout
@@ -161,6 +165,8 @@ def test_init_is_idempotent_and_keeps_user_gitignore(repo: Path) -> None:
         (repo / f).write_text("x")
     ignored = subprocess.run(
         ["git", "check-ignore", "p/final/cut.MP4", "p/s3-staging/raw.mov", ".video-tools.env", "p/notes.md"],
-        cwd=repo, capture_output=True, text=True,
-    ).stdout.split()  # fmt: skip
+        cwd=repo,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     assert ignored == ["p/final/cut.MP4", "p/s3-staging/raw.mov", ".video-tools.env"]

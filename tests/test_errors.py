@@ -11,7 +11,7 @@ from conftest import World, git, make_mp4, vam
 
 def assert_clean_error(out, *needles: str) -> None:
     assert "Traceback" not in out.stderr, out.stderr
-    lines = [l for l in out.stderr.splitlines() if l.strip()]
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert 1 <= len(lines) <= 2, out.stderr
     for n in needles:
         assert n in out.stderr, out.stderr

@@ -60,11 +60,20 @@ PULL = {
     "changed/deleted": Action.CONFLICT,
     "deleted/deleted": Action.FORGET,
 }
-PUSH_FORCE = {**PUSH, "changed/changed differ": Action.UPLOAD, "new/new differ": Action.UPLOAD,
-              "same/deleted": Action.UPLOAD, "changed/deleted": Action.UPLOAD}  # fmt: skip
+PUSH_FORCE = {
+    **PUSH,
+    "changed/changed differ": Action.UPLOAD,
+    "new/new differ": Action.UPLOAD,
+    "same/deleted": Action.UPLOAD,
+    "changed/deleted": Action.UPLOAD,
+}
 PUSH_DELETE = {**PUSH, "deleted/same": Action.DELETE_REMOTE}
-PULL_FORCE = {**PULL, "changed/changed differ": Action.DOWNLOAD, "new/new differ": Action.DOWNLOAD,
-              "deleted/same": Action.DOWNLOAD}  # fmt: skip
+PULL_FORCE = {
+    **PULL,
+    "changed/changed differ": Action.DOWNLOAD,
+    "new/new differ": Action.DOWNLOAD,
+    "deleted/same": Action.DOWNLOAD,
+}
 PULL_DELETE = {**PULL, "same/deleted": Action.DELETE_LOCAL}
 
 

@@ -16,7 +16,10 @@ def test_david_pushes_jan_pulls_jan_pushes_david_pulls(world: World) -> None:
     assert manifest["files"]["raw.mp4"]["uploaded_by"] == "david"
     # push committed only the manifest
     assert git(world.david, "log", "-1", "--name-only", "--format=%s").split() == [
-        "vam:", "push", PROJECT, f"{PROJECT}/s3-staging.manifest.json"
+        "vam:",
+        "push",
+        PROJECT,
+        f"{PROJECT}/s3-staging.manifest.json",
     ]
     git(world.david, "push", "-q")
 

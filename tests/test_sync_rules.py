@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 KEY = f"staging/v-demo/{PROJECT}/raw.mp4"
@@ -132,7 +131,9 @@ def test_pull_conflict_saves_remote_beside_local(shared: World) -> None:
     # again: still a conflict, no second copy, and the copy is never pushed
     vam(shared.jan, "pull", "b65", code=1)
     assert len(list(shared.staging(shared.jan).iterdir())) == 2
-    assert "conflict-" not in str([o["Key"] for o in s3_client(shared).list_objects_v2(Bucket=shared.bucket)["Contents"]])
+    assert "conflict-" not in str(
+        [o["Key"] for o in s3_client(shared).list_objects_v2(Bucket=shared.bucket)["Contents"]]
+    )
     # --force takes S3's version; jan's goes to the trash, not away
     vam(shared.jan, "pull", "b65", "--force")
     assert md5(shared.staging(shared.jan) / "raw.mp4") == md5(david_v)
@@ -193,4 +194,6 @@ def test_dry_run_and_check_only_change_nothing(shared: World) -> None:
     assert snapshot(shared) == before
     vam(shared.jan, "pull", "b65")
     vam(shared.jan, "pull", "b65", "--check-only", code=0)
-    assert md5(shared.staging(shared.jan) / "sub" / "b-roll.mp4") == md5(shared.staging(shared.david) / "sub" / "b-roll.mp4")
+    assert md5(shared.staging(shared.jan) / "sub" / "b-roll.mp4") == md5(
+        shared.staging(shared.david) / "sub" / "b-roll.mp4"
+    )

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT, World, git, md5, s3_client, vam
+
 from git_vam.errors import ConflictError
 from git_vam.s3 import RemoteObject, S3Store, UploadJournal, multipart_etag, part_size_for
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
@@ -96,8 +96,9 @@ def test_multipart_etag_is_checked(world: World, tmp_path: Path) -> None:
 def test_interrupted_upload_resumes_from_parts_on_s3(world: World, tmp_path: Path) -> None:
     f = big_file(tmp_path / "r.bin", 80 * MiB)
     saved: dict = {}
-    journal = UploadJournal(load=lambda: saved.get("r"), save=lambda r: saved.__setitem__("r", r),
-                            clear=lambda: saved.pop("r", None))  # fmt: skip
+    journal = UploadJournal(
+        load=lambda: saved.get("r"), save=lambda r: saved.__setitem__("r", r), clear=lambda: saved.pop("r", None)
+    )
     sent = []
 
     def die_after_two(n: int) -> None:
@@ -106,7 +107,9 @@ def test_interrupted_upload_resumes_from_parts_on_s3(world: World, tmp_path: Pat
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        store(world, jobs=1).upload(f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=die_after_two, journal=journal)
+        store(world, jobs=1).upload(
+            f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=die_after_two, journal=journal
+        )
     kept = len(saved["r"]["parts"])
     assert 2 <= kept <= 3  # stopped promptly: the parts not yet started were cancelled
     resent = []

@@ -35,14 +35,19 @@ def run(ctx: Context, name: str, *, confirm: bool, no_commit: bool, as_json: boo
             ctx.store.delete(prefix + METADATA_JSON)
             for key, upload_id in uploads:
                 ctx.store.abort_upload(key, upload_id)
-            if mf.save(project.manifest_path, manifest) or project.manifest_path.exists():
-                if not no_commit and ctx.settings["autoCommit"]:
-                    committed = commit_paths(ctx.repo, [project.manifest_relpath], f"vam: cleanup {project.name}")
+            mf.save(project.manifest_path, manifest)
+            if project.manifest_path.exists() and not no_commit and ctx.settings["autoCommit"]:
+                committed = commit_paths(ctx.repo, [project.manifest_relpath], f"vam: cleanup {project.name}")
     if as_json:
         output.print_json(
-            {"project": project.name, "prefix": prefix, "deleted": confirm, "committed": committed,
-             "objects": [{"key": o.key, "size": o.size} for o in objects.values()],
-             "unfinished_uploads": len(uploads)}  # fmt: skip
+            {
+                "project": project.name,
+                "prefix": prefix,
+                "deleted": confirm,
+                "committed": committed,
+                "objects": [{"key": o.key, "size": o.size} for o in objects.values()],
+                "unfinished_uploads": len(uploads),
+            }
         )
         return EXIT_OK
     con = output.out()

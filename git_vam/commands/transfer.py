@@ -49,8 +49,14 @@ class ProjectReport:
             "project": self.project,
             "files": [o.to_json() for o in self.outcomes]
             or [
-                {"path": p.rel, "action": p.action.value, "local": p.local_state, "remote": p.remote_state,
-                 "message": p.reason, "dry_run": True}  # fmt: skip
+                {
+                    "path": p.rel,
+                    "action": p.action.value,
+                    "local": p.local_state,
+                    "remote": p.remote_state,
+                    "message": p.reason,
+                    "dry_run": True,
+                }
                 for p in self.planned
             ],
             "problems": self.notes,
@@ -111,8 +117,13 @@ def run(
     failed = any(r.failed() for r in reports) or (check_only and pending)
     if as_json:
         output.print_json(
-            {"command": direction, "dry_run": dry_run or check_only, "ok": not failed,
-             "committed": committed, "projects": [r.to_json() for r in reports]}  # fmt: skip
+            {
+                "command": direction,
+                "dry_run": dry_run or check_only,
+                "ok": not failed,
+                "committed": committed,
+                "projects": [r.to_json() for r in reports],
+            }
         )
     elif not quiet or failed:
         _print(reports, direction, dry_run or check_only, committed, quiet)

@@ -97,15 +97,27 @@ class SeaweedServer:
             )
         )
         args = [
-            weed_binary(), "server", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-            f"-master.port={p}", f"-master.port.grpc={p + 10000}",
-            f"-volume.port={p + 1}", f"-volume.port.grpc={p + 10001}",
-            f"-filer.port={p + 2}", f"-filer.port.grpc={p + 10002}",
-            "-s3", f"-s3.port={p + 3}", f"-s3.port.grpc={p + 10003}",
-            "-s3.port.iceberg=0", "-s3.port.lance=0",
-            f"-s3.config={conf}", "-master.telemetry=false",
-            "-master.volumeSizeLimitMB=256", "-volume.max=2000",
-        ]  # fmt: skip
+            weed_binary(),
+            "server",
+            f"-dir={self.data_dir}",
+            "-ip=127.0.0.1",
+            "-ip.bind=127.0.0.1",
+            f"-master.port={p}",
+            f"-master.port.grpc={p + 10000}",
+            f"-volume.port={p + 1}",
+            f"-volume.port.grpc={p + 10001}",
+            f"-filer.port={p + 2}",
+            f"-filer.port.grpc={p + 10002}",
+            "-s3",
+            f"-s3.port={p + 3}",
+            f"-s3.port.grpc={p + 10003}",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
+            f"-s3.config={conf}",
+            "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=256",
+            "-volume.max=2000",
+        ]
         self.log_path = self.data_dir / "weed.log"
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
