@@ -183,6 +183,86 @@ def cleanup(project: str, confirm: bool, no_commit: bool, as_json: bool, **_: An
     return cmd.run(_context(), project, confirm=confirm, no_commit=no_commit, as_json=as_json)
 
 
+@cli.command()
+@click.argument("files", nargs=-1)
+@click.option(
+    "--gitignore", is_flag=True, help="Check that .gitignore ignores videos, s3-staging/ and .video-tools.env."
+)
+@click.option("--fix", is_flag=True, help="With --gitignore: rewrite the managed block at the end of .gitignore.")
+@common
+def check(files: tuple[str, ...], gitignore: bool, fix: bool, **_: Any) -> int:
+    """The pre-commit check: block staged videos, big files, s3-staging/ and .video-tools.env.
+
+    With FILEs, checks those (as the pre-commit framework passes them); without,
+    every staged file. Git LFS pointer files are allowed.
+    """
+    from git_vam.commands import check as cmd
+
+    return cmd.run(Path.cwd(), files, gitignore, fix)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Replace a hook even when a chained copy already exists.")
+@common
+def install(force: bool, **_: Any) -> int:
+    """Install the git hooks (pre-commit, pre-push, post-merge, post-checkout).
+
+    An existing hook is kept and chained (run first), never clobbered.
+    """
+    from git_vam import hooks, repo
+
+    for line in hooks.install(repo.root_of(repo.open_repo()), force=force):
+        click.echo(line)
+    return 0
+
+
+@cli.command()
+@common
+def uninstall(**_: Any) -> int:
+    """Remove the git hooks; a hook they had chained is put back."""
+    from git_vam import hooks, repo
+
+    for line in hooks.uninstall(repo.root_of(repo.open_repo())):
+        click.echo(line)
+    return 0
+
+
+@cli.command()
+@projects_args
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 when a manifest disagrees with S3 (for CI).")
+@common
+def manifest(projects: tuple[str, ...], use_all: bool, check_only: bool, as_json: bool, **_: Any) -> int:
+    """Rebuild manifests from S3 (the object metadata is the truth).
+
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    """
+    from git_vam.commands import manifest_cmd
+
+    return manifest_cmd.run(_context(), projects, use_all=use_all, check=check_only, as_json=as_json)
+
+
+@cli.command(hidden=True, context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook(name: str, args: tuple[str, ...]) -> int:
+    """Run hook NAME (called by the installed shims and the pre-commit framework)."""
+    from git_vam import hooks
+
+    return hooks.run(name, list(args))
+
+
+@cli.command("merge-manifest", hidden=True)
+@click.argument("base", type=click.Path())
+@click.argument("ours", type=click.Path())
+@click.argument("theirs", type=click.Path())
+@click.argument("path", default="")
+def merge_manifest(base: str, ours: str, theirs: str, path: str) -> int:
+    """git merge driver for s3-staging.manifest.json (%O %A %B %P)."""
+    from git_vam.commands import merge_driver
+
+    return merge_driver.run(Path(base), Path(ours), Path(theirs), path)
+
+
 @cli.command("config")
 @common
 def config_cmd(as_json: bool, **_: Any) -> int:

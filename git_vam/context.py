@@ -27,6 +27,7 @@ class Context:
     settings: config.Settings
     state: State
     cwd: Path
+    quick: bool = False  # hooks: one attempt, short connect timeout, so git is never held up
     _store: S3Store | None = None
 
     @property
@@ -54,6 +55,8 @@ class Context:
                 kms_key_id=self.settings.get("kmsKeyId"),
                 accelerate=self.settings["accelerate"],
                 max_bandwidth=self.settings["maxBandwidth"],
+                max_attempts=1 if self.quick else 5,
+                connect_timeout=3 if self.quick else 10,
             )
         return self._store
 
@@ -69,7 +72,7 @@ class Context:
         return gitrepo.resolve_projects(self.root, names, use_all, self.cwd)
 
 
-def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None) -> Context:
+def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None, *, quick: bool = False) -> Context:
     """Find the repository around ``cwd`` and load its settings (DESIGN §2).
 
     Raises UsageError outside a repository, ConfigError for a bad setting.
@@ -79,4 +82,4 @@ def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None
     root = gitrepo.root_of(r)
     settings = config.load(root, flags)
     config.finish(settings, root.name, gitrepo.git_user_name(r))
-    return Context(repo=r, root=root, settings=settings, state=State(Path(r.git_dir)), cwd=cwd)
+    return Context(repo=r, root=root, settings=settings, state=State(Path(r.git_dir)), cwd=cwd, quick=quick)

@@ -6,6 +6,7 @@ file is the user's and is kept as it is.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 BEGIN = "# >>> git-vam managed block (git vam init rewrites it; edit outside) >>>"
@@ -31,21 +32,29 @@ def managed_block(video_extensions: tuple[str, ...]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_block(path: Path, video_extensions: tuple[str, ...]) -> bool:
-    """Put the managed block into the ``.gitignore`` at ``path``, replacing an old one.
+def write_block(path: Path, video_extensions: tuple[str, ...], *, at_end: bool = False) -> bool:
+    """Put the managed block into the ``.gitignore`` at ``path``; returns True when it changed.
 
-    Returns True when the file changed.
+    An existing block is replaced where it stands, or with ``at_end`` moved to
+    the end of the file so that no earlier line can override it (``check --fix``).
     """
     block = managed_block(video_extensions)
     old = path.read_text(encoding="utf-8") if path.exists() else ""
+    head, tail = old, ""
     if BEGIN in old and END in old:
         head, _, rest = old.partition(BEGIN)
         _, _, tail = rest.partition(END)
-        new = head + block.rstrip("\n") + tail
+        tail = tail.lstrip("\n")
+    if at_end or not (BEGIN in old and END in old):
+        rest_text = head + tail
+        if rest_text and not rest_text.endswith("\n"):
+            rest_text += "\n"
+        new = rest_text + ("\n" if rest_text.strip() and not rest_text.endswith("\n\n") else "") + block
     else:
-        sep = "" if not old or old.endswith("\n") else "\n"
-        new = old + sep + ("\n" if old.strip() else "") + block
+        new = head + block + tail
     if new == old:
         return False
-    path.write_text(new, encoding="utf-8")
+    tmp = path.with_name(f".gitignore.{os.getpid()}.tmp")
+    tmp.write_text(new, encoding="utf-8")
+    os.replace(tmp, path)
     return True

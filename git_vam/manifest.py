@@ -138,3 +138,42 @@ def save(path: Path, manifest: Manifest) -> bool:
 
     write_json_atomic(path, manifest.to_json())
     return True
+
+
+def merge3(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Three-way merge of manifest JSON objects, file by file (the git merge driver).
+
+    A file changed on one side takes that side; changed identically on both,
+    either; changed differently on both is a conflict: ours stays in ``files``
+    and both versions go to ``conflicts[path] = {"ours": …, "theirs": …}``, so
+    the result is still valid JSON. Returns ``(merged, conflicting paths)``.
+    Other top-level keys follow the same rule, ours winning a clash.
+    """
+    merged: dict[str, Any] = {}
+    for key in sorted(set(base) | set(ours) | set(theirs)):
+        if key in ("files", "conflicts"):
+            continue
+        o, a, b = base.get(key), ours.get(key), theirs.get(key)
+        value = b if a == o else a
+        if value is not None:
+            merged[key] = value
+    files_o = base.get("files") or {}
+    files_a = ours.get("files") or {}
+    files_b = theirs.get("files") or {}
+    conflicts: dict[str, Any] = dict(ours.get("conflicts") or {})
+    files: dict[str, Any] = {}
+    for rel in sorted(set(files_o) | set(files_a) | set(files_b)):
+        o, a, b = files_o.get(rel), files_a.get(rel), files_b.get(rel)
+        if a == b or b == o:
+            value = a
+        elif a == o:
+            value = b
+        else:
+            conflicts[rel] = {"ours": a, "theirs": b}
+            value = a if a is not None else b
+        if value is not None:
+            files[rel] = value
+    merged["files"] = files
+    if conflicts:
+        merged["conflicts"] = conflicts
+    return merged, sorted(conflicts)

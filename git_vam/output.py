@@ -14,6 +14,10 @@ from typing import Any
 
 from rich.console import Console
 
+from git_vam.units import human_size
+
+__all__ = ["human_size", "out", "err", "print_json", "reporter"]
+
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -24,16 +28,6 @@ def out() -> Console:
 
 def err() -> Console:
     return _err
-
-
-def human_size(n: int | float) -> str:
-    """Bytes as ``1.2 GiB``."""
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(size) < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{size:.1f} TiB"
 
 
 def print_json(data: Any) -> None:

@@ -141,6 +141,7 @@ class S3Store:
     accelerate: bool = False
     max_bandwidth: int = 0
     max_attempts: int = 5
+    connect_timeout: float = 10
     _client: Any = None
 
     def __post_init__(self) -> None:
@@ -165,7 +166,7 @@ class S3Store:
                     # Standard mode retries throttling, 5xx and dropped connections with
                     # exponential backoff and jitter.
                     retries={"mode": "standard", "max_attempts": self.max_attempts},
-                    connect_timeout=10,
+                    connect_timeout=self.connect_timeout,
                     read_timeout=60,
                     max_pool_connections=max(10, self.jobs * 3),
                     s3=s3_options,

@@ -105,10 +105,22 @@ class Outcome:
         }
 
 
-def gather(ctx: Context, project: Project, reporter: Reporter | None = None) -> View:
-    """Read L (scan + hash cache), R (one listing, metadata from cache or HEAD) and B."""
+def gather(
+    ctx: Context, project: Project, reporter: Reporter | None = None, *, tolerate_bad_manifest: bool = False
+) -> View:
+    """Read L (scan + hash cache), R (one listing, metadata from cache or HEAD) and B.
+
+    A manifest that is not valid JSON raises ConfigError, unless
+    ``tolerate_bad_manifest`` (rebuilding it from S3), when it counts as empty.
+    """
     reporter = reporter or NullReporter()
-    view = View(project, ctx.staging_prefix(project.name), mf.load(project.manifest_path, ctx.brand, project.name))
+    try:
+        manifest = mf.load(project.manifest_path, ctx.brand, project.name)
+    except VamError:
+        if not tolerate_bad_manifest:
+            raise
+        manifest = mf.Manifest(ctx.brand, project.name)
+    view = View(project, ctx.staging_prefix(project.name), manifest)
     view.local_paths, view.skipped = scan(project.staging)
     for rel, path in view.local_paths.items():
         st = path.stat()
@@ -369,33 +381,42 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter) -> O
     return Outcome(item, True, "downloaded" + trashed, obj.size)
 
 
-def finish(ctx: Context, view: View) -> bool:
-    """Save the base records and rewrite the manifest from what S3 now holds.
-
-    Returns True when the manifest file changed. Tombstones stay for paths that
-    are still absent on S3.
-    """
+def save_base(ctx: Context, view: View) -> None:
+    """Record the base: the version of each file this clone and S3 now agree on."""
     ctx.state.save_base(
         view.project.name,
         ctx.location(view.project.name),
         {rel: BaseRecord(v.md5, v.size, v.etag) for rel, v in view.base.items()},
     )
+
+
+def rebuilt_manifest(view: View) -> mf.Manifest:
+    """The manifest as S3 now holds the project: one entry per object, plus the
+    old tombstones of paths still absent. Merge-conflict notes are dropped: S3
+    is the truth that resolves them."""
     files: dict[str, mf.Entry] = {
         rel: e for rel, e in view.manifest.files.items() if e.deleted and rel not in view.remote_objs
     }
     for rel, obj in view.remote_objs.items():
         files[rel] = mf.Entry(
-            md5=obj.md5,
-            size=obj.size,
-            uploaded_by=obj.uploaded_by,
-            uploaded_at=obj.uploaded_at,
-            etag=obj.etag,
-            mtime=obj.mtime,
-        )
-    view.manifest.files = files
-    if not files and not view.manifest.extra and not view.project.manifest_path.exists():
+            md5=obj.md5, size=obj.size, uploaded_by=obj.uploaded_by, uploaded_at=obj.uploaded_at,
+            etag=obj.etag, mtime=obj.mtime,
+        )  # fmt: skip
+    extra = {k: v for k, v in view.manifest.extra.items() if k != "conflicts"}
+    return mf.Manifest(view.manifest.brand, view.project.name, files, extra)
+
+
+def finish(ctx: Context, view: View) -> bool:
+    """Save the base records and rewrite the manifest from what S3 now holds.
+
+    Returns True when the manifest file changed.
+    """
+    save_base(ctx, view)
+    manifest = rebuilt_manifest(view)
+    view.manifest = manifest
+    if not manifest.files and not manifest.extra and not view.project.manifest_path.exists():
         return False
-    return mf.save(view.project.manifest_path, view.manifest)
+    return mf.save(view.project.manifest_path, manifest)
 
 
 def update_metadata_json(ctx: Context, view: View) -> None:

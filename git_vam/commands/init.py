@@ -31,6 +31,13 @@ def run(cwd: Path, *, bucket: str | None, endpoint: str | None, prefix: str | No
     con.print(".gitignore: " + ("managed block written" if wrote_ignore else "managed block up to date"))
     if not settings.get("bucket"):
         con.print("No bucket set yet: run `git vam init --bucket NAME` (or set S3_BUCKET in .video-tools.env).")
+    from git_vam import hooks
+
+    for line in hooks.install(root):
+        con.print(f"hooks: {line}", markup=False)
     if changed or wrote_ignore:
-        con.print("Commit them so collaborators share the settings: git add .vamconfig .gitignore && git commit")
+        con.print(
+            "Commit them so collaborators share the settings: "
+            "git add .vamconfig .gitignore .gitattributes && git commit"
+        )
     return EXIT_OK

@@ -37,6 +37,11 @@ def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool,
                 )
             problems = [f"skipped {s.rel}: {s.reason}" for s in view.skipped]
             problems += [f"refused S3 key {k}: it would land outside s3-staging/" for k in view.refused]
+            problems += [
+                f"manifest merge conflict on {rel}: both sides changed it; run `git vam pull {project.name}` "
+                "to rebuild the manifest from S3, then `git add` and commit it"
+                for rel in sorted(view.manifest.extra.get("conflicts") or {})
+            ]
             result.append({"project": project.name, "prefix": view.prefix, "files": files, "problems": problems})
     dirty = any(f["state"] != "in sync" for p in result for f in p["files"]) or any(p["problems"] for p in result)
     if as_json:

@@ -1,0 +1,205 @@
+"""The pre-commit check and the ``.gitignore`` rules (DESIGN §5).
+
+Blocks staged files that are videos (by extension, case-insensitive), larger
+than ``vam.maxFileSize`` (the staged blob's size), inside any ``s3-staging/``,
+or named ``.video-tools.env``. Git LFS pointer files are allowed. Git is asked
+once for every staged path and blob, and once for all their sizes
+(``git diff --cached --raw -z`` + ``git cat-file --batch-check``), never once
+per file. This path runs on every commit: it imports neither boto3 nor rich.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from git_vam import gitignore
+from git_vam.errors import UsageError
+
+ENV_FILE = ".video-tools.env"
+STAGING = "s3-staging"
+LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+LFS_POINTER_MAX = 1024  # a pointer file is ~130 bytes (git-lfs spec)
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A staged path the commit must not contain, with why and what to do instead."""
+
+    path: str
+    size: int
+    reason: str
+    remedy: str
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    proc = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True)
+    if proc.returncode != 0:
+        raise UsageError(
+            f"git {args[0]} failed: {proc.stderr.decode(errors='replace').strip()}",
+            "Run this inside a git repository.",
+        )
+    return proc.stdout
+
+
+def repo_root(cwd: Path) -> Path:
+    """The working tree root around ``cwd``; UsageError outside a repository."""
+    return Path(_git(cwd, "rev-parse", "--show-toplevel").decode().strip()).resolve()
+
+
+def staged_blobs(root: Path) -> dict[str, str]:
+    """``{path: blob sha}`` of files added, copied, modified or renamed in the index."""
+    out = _git(root, "diff", "--cached", "--raw", "-z", "--no-renames", "--diff-filter=ACMR", "--no-abbrev")
+    fields = out.split(b"\0")
+    blobs: dict[str, str] = {}
+    # Records are ":oldmode newmode oldsha newsha status\0path\0".
+    for i in range(0, len(fields) - 1, 2):
+        meta, path = fields[i], fields[i + 1]
+        if not meta.startswith(b":"):
+            continue
+        parts = meta.split()
+        if parts[1] == b"160000":  # a submodule: no blob here
+            continue
+        blobs[path.decode("utf-8", "surrogateescape")] = parts[3].decode()
+    return blobs
+
+
+def blob_sizes(root: Path, shas: list[str]) -> dict[str, int]:
+    """Sizes in bytes of ``shas``, from one ``git cat-file --batch-check``."""
+    if not shas:
+        return {}
+    out = _git(root, "cat-file", "--batch-check=%(objectname) %(objectsize)", stdin="\n".join(shas).encode() + b"\n")
+    sizes = {}
+    for line in out.decode().splitlines():
+        sha, _, size = line.partition(" ")
+        if size.isdigit():
+            sizes[sha] = int(size)
+    return sizes
+
+
+def lfs_pointers(root: Path, shas: list[str]) -> set[str]:
+    """Which of ``shas`` (all small) are Git LFS pointer files; one ``git cat-file --batch``."""
+    if not shas:
+        return set()
+    out = _git(root, "cat-file", "--batch", stdin="\n".join(shas).encode() + b"\n")
+    found, pos = set(), 0
+    while pos < len(out):
+        header_end = out.index(b"\n", pos)
+        sha, _, rest = out[pos:header_end].decode().partition(" ")
+        size = int(rest.split()[-1]) if rest and rest.split()[-1].isdigit() else 0
+        body = out[header_end + 1 : header_end + 1 + size]
+        if body.startswith(LFS_POINTER):
+            found.add(sha)
+        pos = header_end + 1 + size + 1
+    return found
+
+
+def project_of(path: str) -> str:
+    parts = PurePosixPath(path).parts
+    return parts[0] if len(parts) > 1 else "PROJECT"
+
+
+def judge(path: str, size: int, max_size: int, video_exts: tuple[str, ...], is_pointer: bool) -> Blocked | None:
+    """Why ``path`` (staged, ``size`` bytes) must not be committed, or None."""
+    p = PurePosixPath(path)
+    project = project_of(path)
+    if p.name == ENV_FILE:
+        return Blocked(path, size, "personal settings and secrets", f"unstage it: git rm --cached {path}")
+    if STAGING in p.parts[:-1]:
+        return Blocked(
+            path, size, "inside s3-staging/, which is shared through S3",
+            f"unstage it (git rm --cached {path}) and run `git vam push {project}`",
+        )  # fmt: skip
+    if is_pointer:
+        return None  # a Git LFS pointer: the video itself lives in LFS
+    if p.suffix[1:].lower() in video_exts:
+        return Blocked(
+            path, size, "a video file",
+            f"move it to {project}/s3-staging/ and run `git vam push {project}`",
+        )  # fmt: skip
+    if size > max_size:
+        return Blocked(
+            path, size, f"larger than vam.maxFileSize ({max_size // 1024**2} MiB)",
+            f"move it to {project}/s3-staging/ and run `git vam push {project}`",
+        )  # fmt: skip
+    return None
+
+
+def check_staged(
+    root: Path, max_size: int, video_exts: tuple[str, ...], only: list[str] | None = None
+) -> list[Blocked]:
+    """Every staged file that must not be committed. ``only`` limits the check to
+    those paths (relative to ``root``, as the pre-commit framework passes them);
+    a named path that is not staged is judged by its working-tree size."""
+    blobs = staged_blobs(root)
+    if only is not None:
+        wanted = {PurePosixPath(p).as_posix() for p in only}
+        blobs = {p: s for p, s in blobs.items() if p in wanted}
+        extra = sorted(wanted - set(blobs))
+    else:
+        extra = []
+    sizes = blob_sizes(root, sorted(set(blobs.values())))
+    small_videos = [
+        sha
+        for path, sha in blobs.items()
+        if PurePosixPath(path).suffix[1:].lower() in video_exts and sizes.get(sha, 0) <= LFS_POINTER_MAX
+    ]
+    pointers = lfs_pointers(root, small_videos)
+    blocked = []
+    for path in sorted(blobs):
+        sha = blobs[path]
+        verdict = judge(path, sizes.get(sha, 0), max_size, video_exts, sha in pointers)
+        if verdict:
+            blocked.append(verdict)
+    for path in extra:
+        full = root / path
+        if full.is_file():
+            verdict = judge(path, full.stat().st_size, max_size, video_exts, _is_pointer_file(full))
+            if verdict:
+                blocked.append(verdict)
+    return blocked
+
+
+def _is_pointer_file(path: Path) -> bool:
+    if path.stat().st_size > LFS_POINTER_MAX:
+        return False
+    return path.read_bytes().startswith(LFS_POINTER)
+
+
+# -- .gitignore ----------------------------------------------------------------
+
+
+def gitignore_samples(video_exts: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Paths ``.gitignore`` must ignore, each with what it stands for."""
+    samples = []
+    for ext in video_exts:
+        samples += [
+            (f"b65-project/clip.{ext}", f"*.{ext} videos"),
+            (f"b65-project/final/cut.{ext.upper()}", f"*.{ext.upper()} videos in final/"),
+            (f"final/cut.{ext}", f"*.{ext} videos in final/"),
+        ]
+    samples += [
+        ("b65-project/s3-staging/raw.mp4", "s3-staging/ folders"),
+        ("b65-project/s3-staging/notes/readme.txt", "everything inside s3-staging/"),
+        (ENV_FILE, ENV_FILE),
+        (f"b65-project/{ENV_FILE}", f"{ENV_FILE} in sub-folders"),
+    ]
+    return samples
+
+
+def check_gitignore(root: Path, video_exts: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Sample paths the repository's ``.gitignore`` fails to ignore, judged with
+    gitignore semantics (pathspec), so a later ``!final/*.mp4`` exception counts."""
+    import pathspec
+
+    path = root / ".gitignore"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+    return [(sample, what) for sample, what in gitignore_samples(video_exts) if not spec.match_file(sample)]
+
+
+def fix_gitignore(root: Path, video_exts: tuple[str, ...]) -> bool:
+    """Rewrite the managed block at the end of ``.gitignore`` so no earlier
+    exception can override it. Returns True when the file changed."""
+    return gitignore.write_block(root / ".gitignore", video_exts, at_end=True)

@@ -1,0 +1,57 @@
+"""The post-merge / post-checkout pull: fetch exactly the staging files whose
+manifest entries changed, within ``vam.autoPull`` and ``vam.autoPullMaxSize``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from git_vam import output, sync
+from git_vam.context import open_context
+from git_vam.errors import VamError
+from git_vam.plan import Action
+from git_vam.repo import Project
+from git_vam.units import human_size
+
+
+def say(text: str) -> None:
+    print(f"git vam: {text}", file=sys.stderr)
+
+
+def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
+    """``wanted`` maps project → {path inside s3-staging: new manifest entry}. Never raises VamError."""
+    ctx = open_context(root, quick=True)
+    names = " ".join(sorted(wanted))
+    if not ctx.settings["autoPull"]:
+        say(f"new staging files in {names}; run `git vam pull {names}` (vam.autoPull is off)")
+        return
+    limit = int(ctx.settings["autoPullMaxSize"])
+    try:
+        with ctx.state:
+            for name, entries in sorted(wanted.items()):
+                project = Project(ctx.root, name)
+                if not project.path.is_dir():
+                    continue
+                view = sync.gather(ctx, project)
+                items = [
+                    i
+                    for i in sync.make_plan(view, "pull")
+                    if i.rel in entries and i.action in (Action.DOWNLOAD, Action.CONFLICT_COPY)
+                ]
+                big = [i for i in items if i.remote and i.remote.size > limit]
+                todo = [i for i in items if i not in big]
+                outcomes = sync.execute(ctx, view, todo, output.reporter(False, False))
+                sync.save_base(ctx, view)
+                done = [o for o in outcomes if o.ok]
+                if done:
+                    total = human_size(sum(o.bytes for o in done))
+                    say(f"pulled {len(done)} file(s) into {name}/s3-staging/ ({total})")
+                for o in outcomes:
+                    if not o.ok:
+                        say(f"{name}/{o.item.rel}: {o.message}")
+                for i in big:
+                    size = human_size(i.remote.size if i.remote else 0)
+                    say(f"{name}/{i.rel} ({size}) is over vam.autoPullMaxSize; run `git vam pull {name}`")
+    except VamError as exc:
+        say(f"could not pull staging files: {exc.message} Run `git vam pull {names}` later.")

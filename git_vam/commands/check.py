@@ -1,0 +1,58 @@
+"""``git vam check``: the pre-commit guard, and ``--gitignore [--fix]``.
+
+Imports neither boto3 nor rich: it runs on every commit.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from git_vam import check, config
+from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.units import human_size
+
+
+def _settings(root: Path) -> config.Settings:
+    return config.load(root)
+
+
+def run_staged(root: Path, files: list[str] | None) -> int:
+    """Report every staged file that must not be committed; 1 if any."""
+    settings = _settings(root)
+    blocked = check.check_staged(root, settings["maxFileSize"], settings["videoExtensions"], files)
+    for b in blocked:
+        print(f"{b.path} ({human_size(b.size)}): {b.reason}\n    fix: {b.remedy}")
+    if blocked:
+        print(f"git vam: commit blocked ({len(blocked)} file{'s' * (len(blocked) != 1)}). "
+              "VAM_SKIP_HOOKS=1 skips this check.", file=sys.stderr)  # fmt: skip
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def run_gitignore(root: Path, fix: bool) -> int:
+    """Report what ``.gitignore`` fails to ignore; with ``fix`` rewrite the managed block."""
+    exts = _settings(root)["videoExtensions"]
+    missing = check.check_gitignore(root, exts)
+    if missing and fix:
+        check.fix_gitignore(root, exts)
+        still = check.check_gitignore(root, exts)
+        print(f".gitignore: managed block rewritten at the end ({len(missing) - len(still)} rules restored)")
+        missing = still
+    for sample, what in missing:
+        print(f".gitignore does not ignore {sample} ({what})")
+    if missing:
+        print("    fix: git vam check --gitignore --fix (rewrites the git-vam block at the end of .gitignore)")
+        return EXIT_INCOMPLETE
+    if not fix:
+        print(".gitignore: videos, s3-staging/ and .video-tools.env are ignored")
+    return EXIT_OK
+
+
+def run(cwd: Path, files: tuple[str, ...], gitignore: bool, fix: bool) -> int:
+    root = check.repo_root(cwd)
+    if gitignore or fix:
+        return run_gitignore(root, fix)
+    rel = [Path(f) if Path(f).is_absolute() else (cwd / f) for f in files]
+    names = [p.resolve().relative_to(root).as_posix() if p.resolve().is_relative_to(root) else str(p) for p in rel]
+    return run_staged(root, names or None)
