@@ -1,5 +1,6 @@
-"""The post-merge / post-checkout pull: fetch exactly the staging files whose
-manifest entries changed, within ``vam.autoPull`` and ``vam.autoPullMaxSize``."""
+"""The post-merge / post-checkout pull: fetch the staging files whose manifest
+entries changed (and those the manifest names that this clone never had),
+within ``vam.autoPull`` and ``vam.autoPullMaxSize``."""
 
 from __future__ import annotations
 
@@ -34,10 +35,15 @@ def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
                 if not project.path.is_dir():
                     continue
                 view = sync.gather(ctx, project)
+                # The changed entries, plus any the manifest names that this clone
+                # never had: a manifest commit of its own may already list files
+                # others pushed (push records all of S3), so the diff misses them.
+                named = view.manifest.live()
                 items = [
                     i
                     for i in sync.make_plan(view, "pull")
-                    if i.rel in entries and i.action in (Action.DOWNLOAD, Action.CONFLICT_COPY)
+                    if i.action in (Action.DOWNLOAD, Action.CONFLICT_COPY)
+                    and (i.rel in entries or (i.local_state == "absent" and i.rel in named))
                 ]
                 big = [i for i in items if i.remote and i.remote.size > limit]
                 todo = [i for i in items if i not in big]
