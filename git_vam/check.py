@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from git_vam import gitignore
 from git_vam.errors import UsageError
@@ -96,24 +96,32 @@ def lfs_pointers(root: Path, shas: list[str]) -> set[str]:
 
 
 def project_of(path: str) -> str:
-    parts = PurePosixPath(path).parts
-    return parts[0] if len(parts) > 1 else "PROJECT"
+    head, sep, _ = path.partition("/")
+    return head if sep else "PROJECT"
+
+
+def extension(path: str) -> str:
+    """Lower-case extension of a POSIX path, without the dot (plain string work:
+    this runs for every staged file)."""
+    name = path.rpartition("/")[2]
+    stem, dot, ext = name.rpartition(".")
+    return ext.lower() if dot and stem else ""
 
 
 def judge(path: str, size: int, max_size: int, video_exts: tuple[str, ...], is_pointer: bool) -> Blocked | None:
     """Why ``path`` (staged, ``size`` bytes) must not be committed, or None."""
-    p = PurePosixPath(path)
+    parts = path.split("/")
     project = project_of(path)
-    if p.name == ENV_FILE:
+    if parts[-1] == ENV_FILE:
         return Blocked(path, size, "personal settings and secrets", f"unstage it: git rm --cached {path}")
-    if STAGING in p.parts[:-1]:
+    if STAGING in parts[:-1]:
         return Blocked(
             path, size, "inside s3-staging/, which is shared through S3",
             f"unstage it (git rm --cached {path}) and run `git vam push {project}`",
         )  # fmt: skip
     if is_pointer:
         return None  # a Git LFS pointer: the video itself lives in LFS
-    if p.suffix[1:].lower() in video_exts:
+    if extension(path) in video_exts:
         return Blocked(
             path, size, "a video file",
             f"move it to {project}/s3-staging/ and run `git vam push {project}`",
@@ -134,16 +142,14 @@ def check_staged(
     a named path that is not staged is judged by its working-tree size."""
     blobs = staged_blobs(root)
     if only is not None:
-        wanted = {PurePosixPath(p).as_posix() for p in only}
+        wanted = set(only)
         blobs = {p: s for p, s in blobs.items() if p in wanted}
         extra = sorted(wanted - set(blobs))
     else:
         extra = []
     sizes = blob_sizes(root, sorted(set(blobs.values())))
     small_videos = [
-        sha
-        for path, sha in blobs.items()
-        if PurePosixPath(path).suffix[1:].lower() in video_exts and sizes.get(sha, 0) <= LFS_POINTER_MAX
+        sha for path, sha in blobs.items() if extension(path) in video_exts and sizes.get(sha, 0) <= LFS_POINTER_MAX
     ]
     pointers = lfs_pointers(root, small_videos)
     blocked = []

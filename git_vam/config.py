@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,31 +175,46 @@ class Settings:
         return rows
 
 
+def _git_config(root: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``git config ARGS`` (plain subprocess: this runs on every commit, and
+    GitPython's import alone costs more than the call)."""
+    proc = subprocess.run(["git", "config", *args], cwd=root, capture_output=True, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 def _read_vamconfig(path: Path) -> dict[str, str]:
     """``vam.*`` entries of a git-config-syntax file, keyed by lower-case name."""
-    import configparser
-
-    from git import GitConfigParser
-
-    try:
-        parser = GitConfigParser(str(path), read_only=True)
-        parser.read()
-        if not parser.has_section("vam"):
-            return {}
-        return {name.lower(): str(value) for name, value in parser.items("vam")}
-    except (configparser.Error, ValueError) as exc:
-        first = str(exc).splitlines()[0]
+    code, out, err = _git_config(path.parent, "-f", path.name, "--get-regexp", r"^vam\.")
+    if code == 1 and not err.strip():
+        return {}  # no vam.* keys
+    if code != 0:
+        first = (err.strip().splitlines() or ["unreadable"])[0].removeprefix("fatal: ")
         raise ConfigError(
             f"{path.name} is not valid git-config syntax: {first}",
             f"Fix it, or check it with `git config -f {path.name} --list`.",
-        ) from exc
+        )
+    values = {}
+    for line in out.splitlines():
+        name, _, value = line.partition(" ")
+        values[name.split(".", 1)[1].lower()] = value
+    return values
 
 
 def _read_git_config(repo_root: Path) -> list[tuple[str, dict[str, str]]]:
-    """``vam.*`` from git config, as ``[(origin, values)]`` in ascending precedence."""
-    from git_vam import repo as gitrepo
+    """``vam.*`` from git config as ``[(origin, values)]``, lowest precedence first.
 
-    return gitrepo.config_section(repo_root, "vam")
+    One ``git config --show-scope`` call, so includes, XDG files and
+    ``GIT_CONFIG_*`` are judged by git itself.
+    """
+    code, out, _ = _git_config(repo_root, "--show-scope", "--get-regexp", r"^vam\.")
+    if code != 0:
+        return []  # exit 1: no such keys
+    layers: dict[str, dict[str, str]] = {}
+    for line in out.splitlines():
+        scope, _, rest = line.partition("\t")
+        name, _, value = rest.partition(" ")
+        layers.setdefault(f"git config ({scope})", {})[name.split(".", 1)[1].lower()] = value
+    return list(layers.items())
 
 
 def _read_env_file(path: Path) -> dict[str, str]:

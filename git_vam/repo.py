@@ -65,27 +65,6 @@ def root_of(repo: git.Repo) -> Path:
     return Path(repo.working_tree_dir).resolve()
 
 
-def config_section(root: Path, section: str) -> list[tuple[str, dict[str, str]]]:
-    """``section.*`` git config values as ``[(origin, {lowername: value})]``, lowest precedence first.
-
-    One ``git config --show-scope`` call, so includes, XDG files and
-    ``GIT_CONFIG_*`` are judged by git itself.
-    """
-    import git
-
-    try:
-        out = git.Git(str(root)).config("--show-scope", "--get-regexp", rf"^{section}\.")
-    except git.GitCommandError:
-        return []  # exit 1: no such keys
-    layers: dict[str, dict[str, str]] = {}
-    for line in out.splitlines():
-        scope, _, rest = line.partition("\t")
-        name, _, value = rest.partition(" ")
-        origin = f"git config ({scope})"
-        layers.setdefault(origin, {})[name.split(".", 1)[1].lower()] = value
-    return list(layers.items())
-
-
 def git_user_name(repo: git.Repo) -> str | None:
     import git
 

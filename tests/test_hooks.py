@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 MANIFEST = f"{PROJECT}/s3-staging.manifest.json"
@@ -183,7 +182,9 @@ def test_same_file_changed_on_both_sides_is_a_visible_conflict(hooked: World) ->
     assert "conflicts" not in json.loads((hooked.david / MANIFEST).read_text())
     git(hooked.david, "add", MANIFEST)
     git(hooked.david, "commit", "-q", "--no-edit")
-    assert json.loads(vam(hooked.david, "manifest", "b65", "--check", "--json").stdout)["projects"][0]["differences"] == []
+    assert (
+        json.loads(vam(hooked.david, "manifest", "b65", "--check", "--json").stdout)["projects"][0]["differences"] == []
+    )
 
 
 # -- install -------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import PROJECT, World, make_mp4, s3_client, vam
+
 from git_vam.manifest import merge3
 
 E1 = {"md5": "1" * 32, "size": 1}

@@ -5,6 +5,8 @@ Imports neither boto3 nor rich: it runs on every commit.
 
 from __future__ import annotations
 
+import os
+import posixpath
 import sys
 from pathlib import Path
 
@@ -53,6 +55,15 @@ def run(cwd: Path, files: tuple[str, ...], gitignore: bool, fix: bool) -> int:
     root = check.repo_root(cwd)
     if gitignore or fix:
         return run_gitignore(root, fix)
-    rel = [Path(f) if Path(f).is_absolute() else (cwd / f) for f in files]
-    names = [p.resolve().relative_to(root).as_posix() if p.resolve().is_relative_to(root) else str(p) for p in rel]
+    # Names are relative to the current folder (the pre-commit framework runs
+    # from the root). One resolve for the folder, plain string work per file.
+    here = cwd.resolve()
+    prefix = here.relative_to(root).as_posix() if here != root and here.is_relative_to(root) else ""
+    names = []
+    for f in files:
+        if os.path.isabs(f):
+            p = Path(f).resolve()
+            names.append(p.relative_to(root).as_posix() if p.is_relative_to(root) else f)
+        else:
+            names.append(posixpath.normpath(posixpath.join(prefix, f.replace(os.sep, "/"))))
     return run_staged(root, names or None)
