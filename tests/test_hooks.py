@@ -230,3 +230,17 @@ def test_core_hooks_path_is_respected(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert not (root / ".git" / "hooks" / "pre-commit").exists()
     assert "merge=vam-manifest" in (root / ".gitattributes").read_text()
+
+
+def test_rebase_does_not_pull(hooked: World) -> None:
+    make_mp4(hooked.staging(hooked.david) / "raw.mp4")
+    vam(hooked.david, "push", "b65")
+    git(hooked.david, "push", "-q")
+    (hooked.jan / PROJECT / "jan.md").write_text("jan\n")
+    git(hooked.jan, "add", ".")
+    git(hooked.jan, "commit", "-q", "-m", "jan's note")
+    git(hooked.jan, "fetch", "-q")
+    res = run_git(hooked.jan, "rebase", "origin/main", env={"VAM_ENDPOINT": closed_port_url()})
+    assert res.returncode == 0, res.stderr
+    assert "git vam" not in res.stderr  # no pull attempted mid-rebase (it would warn: S3 is down)
+    assert not (hooked.staging(hooked.jan) / "raw.mp4").exists()
