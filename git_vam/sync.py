@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from git_vam.s3 import RemoteObject, UploadJournal
 
 
+DOWNLOAD_ATTEMPTS = 3  # a download whose MD5 is wrong is fetched again, this many times in all
+
+
 class Reporter(Protocol):
     """Progress sink for transfers; the CLI gives a rich one on a terminal."""
 
@@ -344,17 +347,24 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter) -> O
     if item.action is Action.CONFLICT_COPY and dest.is_file() and ctx.state.md5(dest) == obj.md5:
         return Outcome(item, False, f"{item.reason} (already saved as {target_rel})")
     tmp = ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")
-    tick = reporter.start(f"↓ {rel}", obj.size)
-    try:
-        got = ctx.store.download(obj, tmp, progress=tick)
-    except ConflictError:
-        return Outcome(item, False, "changed on S3 while downloading: run the pull again")
-    finally:
-        reporter.done(f"↓ {rel}")
-    if obj.md5 and got != obj.md5:
+    got = ""
+    for _attempt in range(DOWNLOAD_ATTEMPTS):
+        tick = reporter.start(f"↓ {rel}", obj.size)
+        try:
+            got = ctx.store.download(obj, tmp, progress=tick)
+        except ConflictError:
+            return Outcome(item, False, "changed on S3 while downloading: run the pull again")
+        finally:
+            reporter.done(f"↓ {rel}")
+        if not obj.md5 or got == obj.md5:
+            break
+        # Damaged in transit or at rest: never renamed into place; start over.
         tmp.unlink(missing_ok=True)
         tmp.with_name(tmp.name + ".etag").unlink(missing_ok=True)
-        return Outcome(item, False, f"download damaged (MD5 {got}, expected {obj.md5}); nothing replaced, run again")
+    else:
+        return Outcome(
+            item, False, f"download damaged {DOWNLOAD_ATTEMPTS} times (MD5 {got}, expected {obj.md5}); nothing replaced"
+        )
     mtime = ts_from_iso(obj.mtime)
     if mtime is not None:
         os.utime(tmp, (time.time(), mtime))

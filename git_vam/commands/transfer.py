@@ -7,7 +7,7 @@ from typing import Any
 
 from git_vam import output, sync
 from git_vam.context import Context
-from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, VamError
 from git_vam.plan import Action, FilePlan
 from git_vam.repo import commit_paths
 
@@ -107,7 +107,10 @@ def run(
             if direction == "push" and any(
                 o.ok and o.item.action in (Action.UPLOAD, Action.DELETE_REMOTE) for o in outcomes
             ):
-                sync.update_metadata_json(ctx, view)
+                try:
+                    sync.update_metadata_json(ctx, view)
+                except VamError as exc:  # a cache for the older tools: never fails the push
+                    output.err().print(f"git vam: could not update .metadata.json: {exc.message}", markup=False)
             if project.manifest_path.exists():
                 commit.append(project.manifest_relpath)
     committed = False

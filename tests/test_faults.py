@@ -1,0 +1,160 @@
+"""Faults injected on the wire and at the server: transfers resume, nothing
+partial or corrupt ever reaches a final path or key, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT, World, git, md5, s3_client, vam
+from faults import FaultProxy
+from test_transfer import big_file
+
+MiB = 1024**2
+PART = 16 * MiB
+KEY = f"staging/v-demo/{PROJECT}/raw.mov"
+
+
+@pytest.fixture
+def proxy(s3server):
+    p = FaultProxy(int(s3server.endpoint.rsplit(":", 1)[1]))
+    yield p
+    p.stop()
+
+
+def through(proxy: FaultProxy) -> dict[str, str]:
+    return {"VAM_ENDPOINT": proxy.url}
+
+
+def head(world: World, key: str = KEY):
+    s3 = s3_client(world)
+    try:
+        return s3.head_object(Bucket=world.bucket, Key=key)
+    except s3.exceptions.ClientError:
+        return None
+
+
+def test_dropped_upload_resumes_resending_at_most_two_parts(world: World, proxy: FaultProxy) -> None:
+    size = 200 * MiB + 1234
+    src = big_file(world.staging(world.david) / "raw.mov", size)
+    proxy.cut_up_after(90 * MiB)
+    out = vam(world.david, "push", "b65", "--jobs", "2", code=1, env=through(proxy))
+    assert "raw.mov" in out.stdout + out.stderr
+    assert head(world) is None  # no partial object at the final key
+    first = proxy.up
+    proxy.heal()
+    vam(world.david, "push", "b65", "--jobs", "2", env=through(proxy))
+    total = proxy.up
+    assert head(world)["Metadata"]["md5"] == md5(src)
+    resent = total - size
+    assert resent <= 2 * PART + MiB, f"re-sent {resent / MiB:.1f} MiB (first run {first / MiB:.1f} MiB)"
+
+
+def test_ctrl_c_mid_upload_then_rerun(world: World, proxy: FaultProxy) -> None:
+    size = 160 * MiB
+    src = big_file(world.staging(world.david) / "raw.mov", size, seed=3)
+    proc = subprocess.Popen(
+        ["git", "vam", "push", "b65", "--jobs", "2"], cwd=world.david, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env={**os.environ, **through(proxy)}, start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while proxy.up < 60 * MiB and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group: git and git-vam
+    _, err = proc.communicate(timeout=120)
+    # git-vam exits 130; git, killed by the same SIGINT, re-raises it
+    assert proc.returncode in (130, -signal.SIGINT), err
+    assert "Interrupted. Run the same command again" in err and "Traceback" not in err
+    assert head(world) is None
+    vam(world.david, "push", "b65", "--jobs", "2", env=through(proxy))
+    assert head(world)["Metadata"]["md5"] == md5(src)
+    assert proxy.up - size <= 2 * PART + MiB
+
+
+def test_dropped_download_resumes_from_the_partial_file(world: World, proxy: FaultProxy) -> None:
+    size = 48 * MiB
+    src = big_file(world.staging(world.david) / "raw.mov", size, seed=5)
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    git(world.jan, "pull", "-q")
+    proxy.cut_down_after(20 * MiB)
+    vam(world.jan, "pull", "b65", code=1, env=through(proxy))
+    final = world.staging(world.jan) / "raw.mov"
+    assert not final.exists()  # never a partial file at the final path
+    parts = list((world.jan / ".git" / "vam" / "tmp").glob("*.part"))
+    assert len(parts) == 1 and 0 < parts[0].stat().st_size < size
+    partial = parts[0].stat().st_size
+    proxy.heal()
+    before = proxy.down
+    vam(world.jan, "pull", "b65", env=through(proxy))
+    assert md5(final) == md5(src)
+    assert proxy.down - before <= size - partial + MiB  # resumed, not restarted
+
+
+def test_flipped_byte_is_rejected_and_fetched_again(world: World, proxy: FaultProxy) -> None:
+    src = big_file(world.staging(world.david) / "raw.mov", 6 * MiB, seed=7)
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    git(world.jan, "pull", "-q")
+    proxy.flip_down_after(2 * MiB)
+    vam(world.jan, "pull", "b65", env=through(proxy))
+    assert proxy.flips == 1
+    assert md5(world.staging(world.jan) / "raw.mov") == md5(src)
+
+
+def test_always_corrupted_download_leaves_the_local_file_untouched(world: World, proxy: FaultProxy) -> None:
+    big_file(world.staging(world.david) / "raw.mov", 6 * MiB, seed=8)
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    git(world.jan, "pull", "-q")
+    vam(world.jan, "pull", "b65")
+    old = md5(world.staging(world.jan) / "raw.mov")
+    big_file(world.staging(world.david) / "raw.mov", 6 * MiB, seed=9)
+    vam(world.david, "push", "b65")
+    proxy.flip_down_after(2 * MiB, every=True)
+    out = vam(world.jan, "pull", "b65", code=1, env=through(proxy))
+    assert "damaged 3 times" in out.stdout
+    assert md5(world.staging(world.jan) / "raw.mov") == old
+    assert not list((world.jan / ".git" / "vam" / "tmp").glob("*.part"))
+
+
+def test_server_killed_and_restarted_mid_upload(world: World, tmp_path: Path) -> None:
+    from git_vam.testing.seaweed import SeaweedServer, make_bucket
+
+    server = SeaweedServer(tmp_path / "own-seaweed").start()
+    try:
+        make_bucket(server.endpoint, "restart-bucket")
+        env = {"VAM_ENDPOINT": server.endpoint, "VAM_BUCKET": "restart-bucket"}
+        src = big_file(world.staging(world.david) / "raw.mov", 120 * MiB, seed=11)
+        proc = subprocess.Popen(
+            ["git", "vam", "push", "b65", "--jobs", "2"], cwd=world.david, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, env={**os.environ, **env},
+        )  # fmt: skip
+        journal_dir = world.david / ".git" / "vam" / "uploads"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            records = [json.loads(p.read_text()) for p in journal_dir.glob("*.json")] if journal_dir.exists() else []
+            if records and len(records[0].get("parts", {})) >= 2:
+                break
+            time.sleep(0.05)
+        server.proc.kill()  # a crash, not a clean stop
+        server.proc.wait()
+        server.proc = None
+        proc.communicate(timeout=120)
+        assert proc.returncode == 1
+        server.start()
+        vam(world.david, "push", "b65", "--jobs", "2", env=env)
+        s3 = s3_client(server.endpoint)
+        assert s3.head_object(Bucket="restart-bucket", Key=KEY)["Metadata"]["md5"] == md5(src)
+        got = s3.get_object(Bucket="restart-bucket", Key=KEY)["Body"].read()
+        import hashlib
+
+        assert hashlib.md5(got).hexdigest() == md5(src)
+    finally:
+        server.stop()
