@@ -13,6 +13,7 @@ never printed; ``describe()`` shows only where they come from.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -218,15 +219,28 @@ def _read_git_config(repo_root: Path) -> list[tuple[str, dict[str, str]]]:
 
 
 def _read_env_file(path: Path) -> dict[str, str]:
+    """``KEY=value`` pairs of ``.video-tools.env`` (python-dotenv's format).
+
+    Raises ConfigError naming the first line that cannot be parsed, rather
+    than silently dropping a setting.
+    """
     from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
 
     try:
-        return {k: v for k, v in dotenv_values(path).items() if v is not None}
-    except (UnicodeDecodeError, ValueError) as exc:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
         raise ConfigError(
-            f"{path.name} cannot be read: {exc}",
-            "It must be KEY=value lines in UTF-8 (the .env format).",
-        ) from exc
+            f"{path.name} is not UTF-8 text.", "It must be KEY=value lines in UTF-8 (the .env format)."
+        ) from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            # The line itself is not shown: it may hold a secret.
+            raise ConfigError(
+                f"{path.name} line {binding.original.line} cannot be parsed.",
+                "Each setting is one KEY=value line (quote values with spaces).",
+            )
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
 def load(

@@ -87,6 +87,12 @@ def scan(staging: Path) -> tuple[dict[str, Path], list[Skipped]]:
             rel = p.relative_to(staging).as_posix()
             if name in OS_JUNK or name.startswith("._") or is_conflict_copy(rel):
                 continue
+            try:
+                rel.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                skipped.append(Skipped(shown, "name is not valid UTF-8: rename it"))
+                continue
             norm = safe_rel(rel)
             if norm is None:
                 skipped.append(Skipped(rel, "name cannot be an S3 key (control characters or backslash)"))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from git_vam.s3 import RemoteObject, UploadJournal
 
 
+MAX_KEY_BYTES = 1024  # S3 limit: object keys are at most 1,024 bytes of UTF-8
 DOWNLOAD_ATTEMPTS = 3  # a download whose MD5 is wrong is fetched again, this many times in all
 
 
@@ -125,6 +126,9 @@ def gather(
         manifest = mf.Manifest(ctx.brand, project.name)
     view = View(project, ctx.staging_prefix(project.name), manifest)
     view.local_paths, view.skipped = scan(project.staging)
+    for rel in [r for r in view.local_paths if len((view.prefix + r).encode()) > MAX_KEY_BYTES]:
+        del view.local_paths[rel]
+        view.skipped.append(Skipped(rel, f"its S3 key would be over {MAX_KEY_BYTES:,} bytes (S3 limit): shorten it"))
     for rel, path in view.local_paths.items():
         st = path.stat()
         md5 = ctx.state.cached_md5(path, st)

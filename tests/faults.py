@@ -128,3 +128,85 @@ class FaultProxy:
                     s.close()
                 except OSError:
                     pass
+
+
+class HostileListingProxy:
+    """An HTTP reverse proxy that adds hostile keys to ListObjectsV2 answers
+    and, with ``region``, refuses requests signed for another region as AWS does.
+
+    SeaweedFS refuses such keys itself, but AWS accepts them, so a bucket shared
+    with other tools may hold them. The request's Host header is forwarded
+    unchanged, so SigV4 signatures still verify at the server.
+    """
+
+    def __init__(self, target_port: int, extra_keys: list[str], region: str = "") -> None:
+        import http.client
+        import http.server
+        from urllib.parse import parse_qs, quote, urlsplit
+
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                if proxy.region and f"/{proxy.region}/s3/" not in self.headers.get("Authorization", ""):
+                    # What AWS answers a request signed for another region
+                    proxy.refused += 1
+                    err = (
+                        "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region is wrong; "
+                        f"expecting '{proxy.region}'</Message><Region>{proxy.region}</Region></Error>"
+                    ).encode()
+                    self.send_response(400)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("Content-Length", str(len(err)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(err)
+                    return
+                conn = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
+                conn.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                resp = conn.getresponse()
+                data = resp.read()
+                query = parse_qs(urlsplit(self.path).query)
+                if self.command == "GET" and query.get("list-type") == ["2"] and resp.status == 200:
+                    encoded = query.get("encoding-type") == ["url"]
+                    entries = "".join(
+                        f"<Contents><Key>{quote(k, safe='/') if encoded else k}</Key>"
+                        "<LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+                        '<ETag>"0123456789abcdef0123456789abcdef"</ETag><Size>5</Size>'
+                        "<StorageClass>STANDARD</StorageClass></Contents>"
+                        for k in proxy.extra_keys
+                    )
+                    data = data.replace(b"</ListBucketResult>", entries.encode() + b"</ListBucketResult>")
+                self.send_response(resp.status)
+                for k, v in resp.getheaders():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+                conn.close()
+
+            do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
+
+        self.extra_keys = extra_keys
+        self.region = region
+        self.refused = 0
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
