@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from git_vam.s3 import RemoteObject, UploadJournal
 
 
+TRASH_PREFIX = ".vam-trash/"  # under stagingPrefix: versions that push --force replaced
 MAX_KEY_BYTES = 1024  # S3 limit: object keys are at most 1,024 bytes of UTF-8
 DOWNLOAD_ATTEMPTS = 3  # a download whose MD5 is wrong is fetched again, this many times in all
 
@@ -150,10 +151,13 @@ def gather(
     for rel, rec in records.items():
         view.base[rel] = Version(rec.md5, rec.size, rec.etag)
     # Without a record of its own, the clone falls back to the committed manifest
-    # (DESIGN §4) -- but only for files it has: a file the clone never had is
-    # "absent", not "deleted", so a fresh clone downloads it.
+    # (DESIGN §4), but only where the local file *is* that version: then both
+    # sides evidently agreed on it. A manifest entry the clone never had is no
+    # base: a missing file is "absent" (a fresh clone downloads it, not
+    # "deleted"), and a different local file is "new" (a conflict with S3's,
+    # never an overwrite of a version this clone has not seen).
     for rel, entry in view.manifest.files.items():
-        if rel not in view.base and rel in view.local:
+        if rel not in view.base and rel in view.local and view.local[rel].md5 == entry.md5:
             view.base[rel] = Version(entry.md5, entry.size, entry.etag)
     return view
 
@@ -302,6 +306,16 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
     key = view.prefix + rel
     uploaded_at = utc_now()
     metadata = {"uploaded-by": ctx.user, "uploaded-at": uploaded_at, "mtime": iso_from_ts(st.st_mtime)}
+    kept = ""
+    if item.replace and remote is not None:
+        # --force replaces someone else's version: keep it on S3 first (server-side,
+        # no transfer over the user's link), outside every project prefix.
+        stamp = uploaded_at.replace("-", "").replace(":", "")
+        kept = f"{ctx.settings['stagingPrefix']}{TRASH_PREFIX}{ctx.brand}/{view.project.name}/{rel}.{stamp}"
+        try:
+            ctx.store.keep_copy(remote, kept)
+        except ConflictError:
+            return Outcome(item, False, "conflict: S3 changed again meanwhile; run git vam status")
     tick = reporter.start(f"↑ {rel}", local.size)
     try:
         etag = ctx.store.upload(
@@ -333,7 +347,7 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
         mtime=metadata["mtime"],
     )
     view.base[rel] = replace(local, etag=etag)
-    return Outcome(item, True, "uploaded", local.size)
+    return Outcome(item, True, f"uploaded (S3's previous version kept at {kept})" if kept else "uploaded", local.size)
 
 
 def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter) -> Outcome:

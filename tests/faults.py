@@ -9,6 +9,7 @@ response stream is inverted that many bytes later (``flip_every`` re-arms it on
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -63,10 +64,8 @@ class FaultProxy:
 
     def _drop_all(self) -> None:
         for c in list(self.conns):
-            try:
+            with contextlib.suppress(OSError):
                 c.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             c.close()
         self.conns.clear()
 
@@ -124,10 +123,8 @@ class FaultProxy:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
 
 class HostileListingProxy:

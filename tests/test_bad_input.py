@@ -11,7 +11,6 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
 from faults import HostileListingProxy
 
@@ -222,10 +221,10 @@ def test_endpoint_down(one_file: World) -> None:
 
 
 def test_malformed_vamconfig(one_file: World) -> None:
-    (one_file.jan / ".vamconfig").write_text("[vam]\n\tbucket = \"unterminated\n")
+    (one_file.jan / ".vamconfig").write_text('[vam]\n\tbucket = "unterminated\n')
     out = vam(one_file.jan, "pull", "b65", code=2)
     assert ".vamconfig is not valid git-config syntax" in clean(out)
-    assert (one_file.jan / ".vamconfig").read_text() == "[vam]\n\tbucket = \"unterminated\n"
+    assert (one_file.jan / ".vamconfig").read_text() == '[vam]\n\tbucket = "unterminated\n'
 
 
 def test_malformed_env_file_line(one_file: World) -> None:

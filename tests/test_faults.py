@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import PROJECT, World, git, md5, s3_client, vam
 from faults import FaultProxy
 from test_transfer import big_file

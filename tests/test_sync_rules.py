@@ -60,12 +60,16 @@ def test_push_same_changed_says_pull_first(shared: World) -> None:
 def test_push_conflict_skips_then_force_uploads(shared: World) -> None:
     jan_v = make_mp4(shared.staging(shared.jan) / "raw.mp4", "jan")
     vam(shared.jan, "push", "b65")
+    jan_v = md5(jan_v)
     david_v = make_mp4(shared.staging(shared.david) / "raw.mp4", "david")
     out = vam(shared.david, "push", "b65", code=1)
     assert "conflict" in out.stdout
-    assert remote_md5(shared) == md5(jan_v)
-    vam(shared.david, "push", "b65", "--force")
+    assert remote_md5(shared) == jan_v
+    out = vam(shared.david, "push", "b65", "--force")
     assert remote_md5(shared) == md5(david_v)
+    # jan's replaced version is kept on S3, outside the project prefix
+    kept = out.stdout.split("previous version kept at ")[1].split(")")[0]
+    assert kept.startswith("staging/.vam-trash/v-demo/") and remote_md5(shared, kept) == jan_v
 
 
 def test_push_deleted_needs_delete_flag_and_leaves_tombstone(shared: World) -> None:
@@ -197,3 +201,17 @@ def test_dry_run_and_check_only_change_nothing(shared: World) -> None:
     assert md5(shared.staging(shared.jan) / "sub" / "b-roll.mp4") == md5(
         shared.staging(shared.david) / "sub" / "b-roll.mp4"
     )
+
+
+def test_a_manifest_entry_never_seen_locally_is_not_a_base(world: World) -> None:
+    """Found by the property test: jan's own push rebuilt his manifest from S3
+    (listing david's raw.mp4); a raw.mp4 jan then made himself must not count
+    as a change of david's version."""
+    david_v = md5(make_mp4(world.staging(world.david) / "raw.mp4", "david"))
+    vam(world.david, "push", "b65")
+    make_mp4(world.staging(world.jan) / "other.mp4", "other")
+    vam(world.jan, "push", "b65")  # records david's raw.mp4 in jan's manifest
+    make_mp4(world.staging(world.jan) / "raw.mp4", "jan's own")
+    out = vam(world.jan, "push", "b65", code=1)
+    assert "conflict" in out.stdout
+    assert remote_md5(world) == david_v
