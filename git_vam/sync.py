@@ -310,8 +310,11 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
     if item.replace and remote is not None:
         # --force replaces someone else's version: keep it on S3 first (server-side,
         # no transfer over the user's link), outside every project prefix.
+        # Named by time and the kept version's own ETag: two replacements in
+        # one second must not land on one key.
         stamp = uploaded_at.replace("-", "").replace(":", "")
-        kept = f"{ctx.settings['stagingPrefix']}{TRASH_PREFIX}{ctx.brand}/{view.project.name}/{rel}.{stamp}"
+        tag = remote.plain_etag.replace("-", "")[:16]
+        kept = f"{ctx.settings['stagingPrefix']}{TRASH_PREFIX}{ctx.brand}/{view.project.name}/{rel}.{stamp}.{tag}"
         try:
             ctx.store.keep_copy(remote, kept)
         except ConflictError:

@@ -67,7 +67,9 @@ def test_push_conflict_skips_then_force_uploads(shared: World) -> None:
     assert remote_md5(shared) == jan_v
     out = vam(shared.david, "push", "b65", "--force")
     assert remote_md5(shared) == md5(david_v)
-    # jan's replaced version is kept on S3, outside the project prefix
+    # jan's replaced version is kept on S3, outside the project prefix, named by
+    # time and its ETag (two replacements in one second once shared a key: found
+    # by the property test)
     kept = out.stdout.split("previous version kept at ")[1].split(")")[0]
     assert kept.startswith("staging/.vam-trash/v-demo/") and remote_md5(shared, kept) == jan_v
 
