@@ -4,7 +4,8 @@
 (client → S3) or down, every connection is dropped and new ones are refused
 until ``heal()`` (a link that went away). ``flip_down_after``: one byte of the
 response stream is inverted that many bytes later (``flip_every`` re-arms it on
-``flip_offset`` bytes after each flip). Only 127.0.0.1 is ever contacted.
+``flip_offset`` bytes after each flip). ``stall_down_after``: the response
+stream pauses once. Only 127.0.0.1 is ever contacted.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 
 
 class FaultProxy:
@@ -28,6 +30,9 @@ class FaultProxy:
         self.flip_offset = 0
         self.flip_every = False
         self.flips = 0
+        self.stall_at: int | None = None
+        self.stall_seconds = 0.0
+        self.stalls = 0
         self.broken = False
         self.conns: list[socket.socket] = []
         self.stopped = False
@@ -50,6 +55,12 @@ class FaultProxy:
             self.flip_offset = n
             self.flip_at = self.down + n
             self.flip_every = every
+
+    def stall_down_after(self, n: int, seconds: float) -> None:
+        """Hold the response stream for ``seconds`` once ``n`` more bytes went down."""
+        with self.lock:
+            self.stall_at = self.down + n
+            self.stall_seconds = seconds
 
     def heal(self) -> None:
         with self.lock:
@@ -114,6 +125,12 @@ class FaultProxy:
                     if limit is not None and end >= limit:
                         self.broken = True
                         data = data[: max(0, len(data) - (end - limit))]
+                    stall = 0.0
+                    if not going_up and self.stall_at is not None and end >= self.stall_at:
+                        stall, self.stall_at = self.stall_seconds, None
+                        self.stalls += 1
+                if stall:
+                    time.sleep(stall)
                 if data:
                     dst.sendall(data)
                 if self.broken:

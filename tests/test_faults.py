@@ -96,6 +96,17 @@ def test_dropped_download_resumes_from_the_partial_file(world: World, proxy: Fau
     assert proxy.down - before <= size - partial + MiB  # resumed, not restarted
 
 
+def test_stalled_download_completes_intact(world: World, proxy: FaultProxy) -> None:
+    src = big_file(world.staging(world.david) / "raw.mov", 8 * MiB, seed=6)
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    git(world.jan, "pull", "-q")
+    proxy.stall_down_after(3 * MiB, seconds=3)
+    vam(world.jan, "pull", "b65", env=through(proxy))
+    assert proxy.stalls == 1
+    assert md5(world.staging(world.jan) / "raw.mov") == md5(src)
+
+
 def test_flipped_byte_is_rejected_and_fetched_again(world: World, proxy: FaultProxy) -> None:
     src = big_file(world.staging(world.david) / "raw.mov", 6 * MiB, seed=7)
     vam(world.david, "push", "b65")
