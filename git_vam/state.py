@@ -27,6 +27,7 @@ from typing import Any
 from git_vam.errors import BusyError
 
 HASH_CHUNK = 8 * 1024 * 1024
+RACY_SECONDS = 2.0  # see State.remember_md5
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
@@ -120,7 +121,16 @@ class State:
         return None
 
     def remember_md5(self, path: Path, md5: str, st: os.stat_result | None = None) -> None:
+        """Cache ``md5`` for ``path`` unless the file was modified too recently to trust.
+
+        Git's "racy clean" rule: file system clocks are coarse, so a file changed
+        again within the same tick would keep its size and mtime. A file whose
+        mtime is within RACY_SECONDS of now is hashed again next time instead.
+        """
         st = st or path.stat()
+        if abs(time.time() - st.st_mtime) < RACY_SECONDS:
+            self._hashes_dirty = self._hash_table().pop(str(path), None) is not None or self._hashes_dirty
+            return
         self._hash_table()[str(path)] = [st.st_ino, st.st_size, st.st_mtime_ns, md5]
         self._hashes_dirty = True
 
