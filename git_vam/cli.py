@@ -263,6 +263,26 @@ def merge_manifest(base: str, ours: str, theirs: str, path: str) -> int:
     return merge_driver.run(Path(base), Path(ours), Path(theirs), path)
 
 
+@cli.command()
+@click.argument("target", metavar="PROJECT/FILE")
+@click.option("--expires", default="7d", show_default=True, help="How long the URL works (30m, 12h, 7d; at most 7d).")
+@common
+def share(target: str, expires: str, as_json: bool, **_: Any) -> int:
+    """Print a presigned download URL for a staging file (for people without AWS access)."""
+    from git_vam.commands import share as cmd
+
+    return cmd.run(_context(), target, expires=expires, as_json=as_json)
+
+
+@cli.command()
+@common
+def doctor(as_json: bool, **_: Any) -> int:
+    """Check git, hooks, .gitignore, settings, credentials, bucket rights and clock skew."""
+    from git_vam.commands import doctor as cmd
+
+    return cmd.run(Path.cwd(), as_json=as_json)
+
+
 @cli.command("config")
 @common
 def config_cmd(as_json: bool, **_: Any) -> int:

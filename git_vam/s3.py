@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -556,6 +557,29 @@ class S3Store:
             )
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise self.translate(exc, obj.key) from exc
+
+    def presign(self, key: str, seconds: int) -> str:
+        """A presigned GET URL for ``key`` valid ``seconds`` (SigV4 limit: 7 days)."""
+        try:
+            return str(
+                self.client.generate_presigned_url(
+                    "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
+                )
+            )
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise self.translate(exc, key) from exc
+
+    def has_credentials(self) -> bool:
+        """Whether the AWS chain finds any credentials (never returns them)."""
+        return self.credentials.get("AWS_ACCESS_KEY_ID") is not None or _session().get_credentials() is not None
+
+    def server_time(self) -> datetime | None:
+        """The server's clock (its Date header on a one-key listing), UTC."""
+        from email.utils import parsedate_to_datetime
+
+        resp = self._call(self.client.list_objects_v2, Bucket=self.bucket, MaxKeys=1)
+        date = resp.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
+        return parsedate_to_datetime(date) if date else None
 
     def list_uploads(self, prefix: str) -> list[tuple[str, str]]:
         """Unfinished multipart uploads under ``prefix`` as ``[(key, upload_id)]``."""

@@ -1,0 +1,54 @@
+"""``git vam share PROJECT/FILE [--expires 7d]``: a presigned download URL."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from git_vam import output
+from git_vam.context import Context
+from git_vam.errors import EXIT_OK, UsageError, VamError
+from git_vam.paths import safe_rel
+from git_vam.repo import STAGING_DIR
+
+MAX_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs live at most 7 days (AWS S3 docs)
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> int:
+    """``30m``, ``12h``, ``7d`` or plain seconds → seconds. Raises UsageError."""
+    m = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
+    if not m or int(m.group(1)) == 0:
+        raise UsageError(f"--expires {text!r} is not a duration.", "Use e.g. 30m, 12h or 7d.")
+    seconds = int(m.group(1)) * _UNITS[m.group(2) or "s"]
+    if seconds > MAX_SECONDS:
+        raise UsageError(f"--expires {text} is longer than S3 allows (7 days).", "Use 7d or less.")
+    return seconds
+
+
+def run(ctx: Context, target: str, *, expires: str, as_json: bool) -> int:
+    """Print a URL anyone can download PROJECT/FILE with, until it expires."""
+    seconds = parse_duration(expires)
+    head, _, rest = target.replace("\\", "/").strip("/").partition("/")
+    if not rest:
+        raise UsageError(f"{target!r} names no file.", "Use PROJECT/FILE, e.g. git vam share b65/raw.mp4")
+    (project,) = ctx.projects((head,), False)
+    if rest.startswith(STAGING_DIR + "/"):
+        rest = rest[len(STAGING_DIR) + 1 :]
+    rel = safe_rel(rest)
+    if rel is None:
+        raise UsageError(f"{rest!r} is not a file name inside s3-staging/.")
+    key = ctx.staging_prefix(project.name) + rel
+    listing, _ = ctx.store.list_prefix(ctx.staging_prefix(project.name))
+    if rel not in listing:
+        raise VamError(
+            f"{project.name}/{rel} is not on S3.", f"Push it first: git vam push {project.name}", exit_code=1
+        )
+    url = ctx.store.presign(key, seconds)
+    until = (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if as_json:
+        output.print_json({"project": project.name, "path": rel, "url": url, "expires_at": until})
+    else:
+        print(url)
+        output.err().print(f"valid until {until} ({output.human_size(listing[rel].size)})")
+    return EXIT_OK
