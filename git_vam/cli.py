@@ -67,11 +67,13 @@ def cli() -> None:
 @click.option("--prefix", help="Key prefix for staging files (default staging/).")
 @click.option("--region", help="Bucket region (default us-east-1).")
 @common
-def init(bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None, **_: Any) -> int:
-    """Write .vamconfig and the managed .gitignore block (idempotent)."""
+def init(
+    bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None, as_json: bool, **_: Any
+) -> int:
+    """Write .vamconfig and the managed .gitignore block, install the hooks (idempotent)."""
     from git_vam.commands import init as cmd
 
-    return cmd.run(Path.cwd(), bucket=bucket, endpoint=endpoint, prefix=prefix, region=region)
+    return cmd.run(Path.cwd(), bucket=bucket, endpoint=endpoint, prefix=prefix, region=region, as_json=as_json)
 
 
 @cli.command()
@@ -190,7 +192,7 @@ def cleanup(project: str, confirm: bool, no_commit: bool, as_json: bool, **_: An
 )
 @click.option("--fix", is_flag=True, help="With --gitignore: rewrite the managed block at the end of .gitignore.")
 @common
-def check(files: tuple[str, ...], gitignore: bool, fix: bool, **_: Any) -> int:
+def check(files: tuple[str, ...], gitignore: bool, fix: bool, as_json: bool, quiet: bool, **_: Any) -> int:
     """The pre-commit check: block staged videos, big files, s3-staging/ and .video-tools.env.
 
     With FILEs, checks those (as the pre-commit framework passes them); without,
@@ -198,32 +200,39 @@ def check(files: tuple[str, ...], gitignore: bool, fix: bool, **_: Any) -> int:
     """
     from git_vam.commands import check as cmd
 
-    return cmd.run(Path.cwd(), files, gitignore, fix)
+    return cmd.run(Path.cwd(), files, gitignore, fix, as_json=as_json, quiet=quiet)
 
 
 @cli.command()
 @click.option("--force", is_flag=True, help="Replace a hook even when a chained copy already exists.")
 @common
-def install(force: bool, **_: Any) -> int:
+def install(force: bool, as_json: bool, **_: Any) -> int:
     """Install the git hooks (pre-commit, pre-push, post-merge, post-checkout).
 
     An existing hook is kept and chained (run first), never clobbered.
     """
     from git_vam import hooks, repo
 
-    for line in hooks.install(repo.root_of(repo.open_repo()), force=force):
-        click.echo(line)
-    return 0
+    return _report(hooks.install(repo.root_of(repo.open_repo()), force=force), as_json)
 
 
 @cli.command()
 @common
-def uninstall(**_: Any) -> int:
+def uninstall(as_json: bool, **_: Any) -> int:
     """Remove the git hooks; a hook they had chained is put back."""
     from git_vam import hooks, repo
 
-    for line in hooks.uninstall(repo.root_of(repo.open_repo())):
-        click.echo(line)
+    return _report(hooks.uninstall(repo.root_of(repo.open_repo())), as_json)
+
+
+def _report(lines: list[str], as_json: bool) -> int:
+    if as_json:
+        from git_vam import output
+
+        output.print_json({"actions": lines})
+    else:
+        for line in lines:
+            click.echo(line)
     return 0
 
 

@@ -144,3 +144,15 @@ def test_pre_commit_framework_try_repo(tmp_path: Path) -> None:
     bad = subprocess.run(cmd, cwd=scratch, capture_output=True, text=True, env=env, timeout=600)
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "clip.mp4" in bad.stdout and "a video file" in bad.stdout
+
+
+def test_json_reports(brand: Path) -> None:
+    import json
+
+    make_mp4(brand / "b65-x" / "clip.mp4")
+    git(brand, "add", "-f", "b65-x/clip.mp4")
+    report = json.loads(vam(brand, "check", "--json", code=1).stdout)
+    assert report["ok"] is False and report["blocked"][0]["path"] == "b65-x/clip.mp4"
+    assert json.loads(vam(brand, "check", "--gitignore", "--json").stdout) == {"fixed": 0, "not_ignored": [], "ok": True}
+    assert "up to date" in json.loads(vam(brand, "install", "--json").stdout)["actions"][0]
+    assert json.loads(vam(brand, "init", "--json").stdout)["bucket_set"] is True

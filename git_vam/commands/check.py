@@ -5,6 +5,7 @@ Imports neither boto3 nor rich: it runs on every commit.
 
 from __future__ import annotations
 
+import json
 import os
 import posixpath
 import sys
@@ -19,10 +20,13 @@ def _settings(root: Path) -> config.Settings:
     return config.load(root)
 
 
-def run_staged(root: Path, files: list[str] | None) -> int:
+def run_staged(root: Path, files: list[str] | None, as_json: bool = False) -> int:
     """Report every staged file that must not be committed; 1 if any."""
     settings = _settings(root)
     blocked = check.check_staged(root, settings["maxFileSize"], settings["videoExtensions"], files)
+    if as_json:
+        print(json.dumps({"ok": not blocked, "blocked": [b.__dict__ for b in blocked]}, indent=2, sort_keys=True))
+        return EXIT_INCOMPLETE if blocked else EXIT_OK
     for b in blocked:
         print(f"{b.path} ({human_size(b.size)}): {b.reason}\n    fix: {b.remedy}")
     if blocked:
@@ -32,29 +36,41 @@ def run_staged(root: Path, files: list[str] | None) -> int:
     return EXIT_OK
 
 
-def run_gitignore(root: Path, fix: bool) -> int:
+def run_gitignore(root: Path, fix: bool, as_json: bool = False, quiet: bool = False) -> int:
     """Report what ``.gitignore`` fails to ignore; with ``fix`` rewrite the managed block."""
     exts = _settings(root)["videoExtensions"]
     missing = check.check_gitignore(root, exts)
+    fixed = 0
     if missing and fix:
         check.fix_gitignore(root, exts)
         still = check.check_gitignore(root, exts)
-        print(f".gitignore: managed block rewritten at the end ({len(missing) - len(still)} rules restored)")
+        fixed = len(missing) - len(still)
         missing = still
+    if as_json:
+        print(
+            json.dumps(
+                {"ok": not missing, "fixed": fixed, "not_ignored": [{"path": p, "what": w} for p, w in missing]},
+                indent=2,
+                sort_keys=True,
+            )
+        )
+        return EXIT_INCOMPLETE if missing else EXIT_OK
+    if fixed:
+        print(f".gitignore: managed block rewritten at the end ({fixed} rules restored)")
     for sample, what in missing:
         print(f".gitignore does not ignore {sample} ({what})")
     if missing:
         print("    fix: git vam check --gitignore --fix (rewrites the git-vam block at the end of .gitignore)")
         return EXIT_INCOMPLETE
-    if not fix:
+    if not fix and not quiet:
         print(".gitignore: videos, s3-staging/ and .video-tools.env are ignored")
     return EXIT_OK
 
 
-def run(cwd: Path, files: tuple[str, ...], gitignore: bool, fix: bool) -> int:
+def run(cwd: Path, files: tuple[str, ...], gitignore: bool, fix: bool, *, as_json: bool, quiet: bool) -> int:
     root = check.repo_root(cwd)
     if gitignore or fix:
-        return run_gitignore(root, fix)
+        return run_gitignore(root, fix, as_json, quiet)
     # Names are relative to the current folder (the pre-commit framework runs
     # from the root). One resolve for the folder, plain string work per file.
     here = cwd.resolve()
@@ -66,4 +82,4 @@ def run(cwd: Path, files: tuple[str, ...], gitignore: bool, fix: bool) -> int:
             names.append(p.relative_to(root).as_posix() if p.is_relative_to(root) else f)
         else:
             names.append(posixpath.normpath(posixpath.join(prefix, f.replace(os.sep, "/"))))
-    return run_staged(root, names or None)
+    return run_staged(root, names or None, as_json)

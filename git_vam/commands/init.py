@@ -8,7 +8,9 @@ from git_vam import config, gitignore, output, repo
 from git_vam.errors import EXIT_OK
 
 
-def run(cwd: Path, *, bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None) -> int:
+def run(
+    cwd: Path, *, bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None, as_json: bool
+) -> int:
     r = repo.open_repo(cwd)
     root = repo.root_of(r)
     conf = root / config.CONFIG_FILE
@@ -26,15 +28,22 @@ def run(cwd: Path, *, bucket: str | None, endpoint: str | None, prefix: str | No
         changed.append(f"vam.brand={root.name}")
     settings = config.load(root)
     wrote_ignore = gitignore.write_block(root / ".gitignore", settings["videoExtensions"])
+    from git_vam import hooks
+
+    hook_lines = hooks.install(root)
+    if as_json:
+        output.print_json(
+            {"vamconfig": changed, "gitignore_written": wrote_ignore, "hooks": hook_lines,
+             "bucket_set": bool(settings.get("bucket"))}
+        )  # fmt: skip
+        return EXIT_OK
     con = output.out()
     con.print(f"{config.CONFIG_FILE}: " + (", ".join(changed) if changed else "unchanged"), markup=False)
     con.print(".gitignore: " + ("managed block written" if wrote_ignore else "managed block up to date"))
+    for line in hook_lines:
+        con.print(f"hooks: {line}", markup=False)
     if not settings.get("bucket"):
         con.print("No bucket set yet: run `git vam init --bucket NAME` (or set S3_BUCKET in .video-tools.env).")
-    from git_vam import hooks
-
-    for line in hooks.install(root):
-        con.print(f"hooks: {line}", markup=False)
     if changed or wrote_ignore:
         con.print(
             "Commit them so collaborators share the settings: "
