@@ -20,7 +20,7 @@ from git_vam.errors import EXIT_USAGE, VamError
 
 F = Callable[..., Any]
 
-PROJECT_HELP = "PROJECT is a folder name or a unique prefix (b65); none means the project you are in."
+COMPLETE_VAR = "_GIT_VAM_COMPLETE"
 
 
 def common(f: F) -> F:
@@ -292,6 +292,18 @@ def doctor(as_json: bool, **_: Any) -> int:
     return cmd.run(Path.cwd(), as_json=as_json)
 
 
+@cli.command()
+@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False), help="Where to write the HTML page.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option("--all-brands", type=click.Path(file_okay=False), help="Every brand repository in this folder.")
+@common
+def dashboard(out_file: str | None, open_browser: bool, all_brands: str | None, as_json: bool, **_: Any) -> int:
+    """Write a self-contained HTML page of all projects: sync state, archive, sizes, costs."""
+    from git_vam.commands import dashboard as cmd
+
+    return cmd.run(Path.cwd(), out_file=out_file, open_browser=open_browser, all_brands=all_brands, as_json=as_json)
+
+
 @cli.command("config")
 @common
 def config_cmd(as_json: bool, **_: Any) -> int:
@@ -316,6 +328,8 @@ def config_cmd(as_json: bool, **_: Any) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: runs the command, turns errors into one-line messages and exit codes."""
     args = sys.argv[1:] if argv is None else argv
+    if COMPLETE_VAR in os.environ:  # click's shell completion: eval "$(_GIT_VAM_COMPLETE=bash_source git-vam)"
+        return int(cli.main(args=args, prog_name="git-vam", complete_var=COMPLETE_VAR) or 0)
     debug = "--debug" in args or os.environ.get("VAM_DEBUG") == "1"
     try:
         result = cli.main(args=args, prog_name="git vam", standalone_mode=False)

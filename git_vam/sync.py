@@ -111,12 +111,19 @@ class Outcome:
 
 
 def gather(
-    ctx: Context, project: Project, reporter: Reporter | None = None, *, tolerate_bad_manifest: bool = False
+    ctx: Context,
+    project: Project,
+    reporter: Reporter | None = None,
+    *,
+    tolerate_bad_manifest: bool = False,
+    listing: dict[str, RemoteObject] | None = None,
 ) -> View:
     """Read L (scan + hash cache), R (one listing, metadata from cache or HEAD) and B.
 
     A manifest that is not valid JSON raises ConfigError, unless
     ``tolerate_bad_manifest`` (rebuilding it from S3), when it counts as empty.
+    ``listing`` (rel → object) replaces the project's own listing when a caller
+    listed a wider prefix once (the dashboard).
     """
     reporter = reporter or NullReporter()
     try:
@@ -143,8 +150,10 @@ def gather(
         view.local[rel] = Version(md5, st.st_size)
 
     store = ctx.store
-    listing, view.refused = store.list_prefix(view.prefix)
-    meta_json, view.metadata_etag = store.get_json(view.prefix + ".metadata.json")
+    meta_json: Any = None
+    if listing is None:
+        listing, view.refused = store.list_prefix(view.prefix)
+        meta_json, view.metadata_etag = store.get_json(view.prefix + ".metadata.json")
     view.remote_objs = _resolve_remote(ctx, listing, view.manifest, meta_json)
 
     records = ctx.state.load_base(project.name, ctx.location(project.name))

@@ -153,6 +153,10 @@ def test_json_reports(brand: Path) -> None:
     git(brand, "add", "-f", "b65-x/clip.mp4")
     report = json.loads(vam(brand, "check", "--json", code=1).stdout)
     assert report["ok"] is False and report["blocked"][0]["path"] == "b65-x/clip.mp4"
-    assert json.loads(vam(brand, "check", "--gitignore", "--json").stdout) == {"fixed": 0, "not_ignored": [], "ok": True}
+    assert json.loads(vam(brand, "check", "--gitignore", "--json").stdout) == {
+        "fixed": 0,
+        "not_ignored": [],
+        "ok": True,
+    }
     assert "up to date" in json.loads(vam(brand, "install", "--json").stdout)["actions"][0]
     assert json.loads(vam(brand, "init", "--json").stdout)["bucket_set"] is True

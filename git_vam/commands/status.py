@@ -51,7 +51,13 @@ def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool,
     return EXIT_INCOMPLETE if exit_code and dirty else EXIT_OK
 
 
+STATE_STYLE = {"in sync": "green", "conflict": "bold red", "deleted on S3": "dim", "deleted locally": "dim"}
+for _state in ("local only", "changed locally", "on S3 only", "changed on S3"):
+    STATE_STYLE[_state] = "yellow"
+
+
 def _print(ctx: Context, result: list[dict[str, Any]]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     con = output.out()
@@ -68,9 +74,12 @@ def _print(ctx: Context, result: list[dict[str, Any]]) -> None:
                 who = f"{f['uploaded_by']} {f['uploaded_at']}".strip()
                 if f["deleted_by"]:
                     who = f"deleted by {f['deleted_by']} {f['deleted_at']}"
+                style = STATE_STYLE.get(f["state"], "")
+                state = f"[{style}]{escape(f['state'])}[/]" if style else escape(f["state"])
                 table.add_row(
-                    f["path"], f["state"], output.human_size(size) if size is not None else "", who, f["next"]
-                )
+                    escape(f["path"]), state, output.human_size(size) if size is not None else "", escape(who),
+                    escape(f["next"]),
+                )  # fmt: skip
             con.print(table)
         for problem in p["problems"]:
             con.print(f"  ! {problem}", markup=False)

@@ -1,0 +1,161 @@
+"""``git vam dashboard``: one self-contained HTML page of every project.
+
+Built from the manifests, the local folders and one listing of the bucket per
+brand (the whole ``{stagingPrefix}{brand}/`` prefix at once, not one per project).
+"""
+
+from __future__ import annotations
+
+import os
+import webbrowser
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from git_vam import output, sync
+from git_vam.context import Context, open_context
+from git_vam.errors import EXIT_OK, UsageError
+from git_vam.plan import status_label
+from git_vam.pricing import monthly_storage
+from git_vam.render import render_dashboard
+from git_vam.repo import STAGING_DIR, Project, all_projects
+
+
+def heavy_bytes(folder: Path, max_size: int, video_exts: tuple[str, ...]) -> int:
+    """Bytes of videos and over-limit files under ``folder`` (what stays off git)."""
+    total = 0
+    for dirpath, _, names in os.walk(folder):
+        for name in names:
+            p = Path(dirpath) / name
+            try:
+                size = p.stat().st_size
+            except OSError:
+                continue
+            if p.suffix[1:].lower() in video_exts or size > max_size:
+                total += size
+    return total
+
+
+def age_days(stamp: str, now: datetime) -> float | None:
+    try:
+        then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return (now - then).total_seconds() / 86400
+
+
+def collect_brand(ctx: Context) -> dict[str, Any]:
+    """Everything the page shows for one brand repository."""
+    now = datetime.now(timezone.utc)
+    brand_prefix = f"{ctx.settings['stagingPrefix']}{ctx.brand}/"
+    listing, _ = ctx.store.list_prefix(brand_prefix)  # one listing for the whole brand
+    by_project: dict[str, dict[str, Any]] = {}
+    for rel, obj in listing.items():
+        name, _, path = rel.partition("/")
+        if path and path != ".metadata.json":
+            by_project.setdefault(name, {})[path] = replace(obj, rel=path)
+    names = sorted(set(all_projects(ctx.root)) | set(by_project))
+    lifecycle = int(ctx.settings["lifecycleDays"])
+    projects = []
+    with ctx.state:
+        for name in names:
+            project = Project(ctx.root, name)
+            view = sync.gather(ctx, project, listing=by_project.get(name, {}), tolerate_bad_manifest=True)
+            files = []
+            for item in sync.make_plan(view, "push"):
+                state, hint = status_label(item)
+                remote = view.remote_objs.get(item.rel)
+                age = age_days(remote.uploaded_at, now) if remote and remote.uploaded_at else None
+                version = item.local or item.remote
+                files.append(
+                    {
+                        "path": item.rel,
+                        "state": state,
+                        "next": hint,
+                        "size": version.size if version else 0,
+                        "uploaded_by": remote.uploaded_by if remote else "",
+                        "uploaded_at": remote.uploaded_at if remote else "",
+                        "stale": age is not None and age > lifecycle,
+                    }
+                )
+            archive = (
+                view.manifest.extra.get("archive") if isinstance(view.manifest.extra.get("archive"), dict) else None
+            )
+            staging_bytes = sum(o.size for o in view.remote_objs.values())
+            archive_bytes = int(archive.get("size", 0)) if archive else 0
+            archive_class = str(archive.get("storage_class", "")) if archive else ""
+            cost = monthly_storage(staging_bytes) + (monthly_storage(archive_bytes, archive_class) if archive else 0.0)
+            if not files and not archive and not (project.path / STAGING_DIR).exists():
+                heavy = heavy_bytes(project.path, ctx.settings["maxFileSize"], ctx.settings["videoExtensions"])
+                if not heavy:
+                    continue  # a folder with nothing to show
+            projects.append(
+                {
+                    "brand": ctx.brand,
+                    "project": name,
+                    "local_heavy_bytes": heavy_bytes(
+                        project.path, ctx.settings["maxFileSize"], ctx.settings["videoExtensions"]
+                    ),
+                    "staging_bytes": staging_bytes,
+                    "files": files,
+                    "archive": archive,
+                    "archive_class": archive_class,
+                    "archive_bytes": archive_bytes,
+                    "monthly_cost": round(cost, 4),
+                    "conflicts": sorted(view.manifest.extra.get("conflicts") or {}),
+                }
+            )
+    return {"brand": ctx.brand, "bucket": ctx.settings.bucket, "lifecycle_days": lifecycle, "projects": projects}
+
+
+def attention(brands: list[dict[str, Any]]) -> list[str]:
+    """What needs a person: conflicts, files on one side only, stale staging files."""
+    out = []
+    for b in brands:
+        for p in b["projects"]:
+            where = f"{b['brand']}/{p['project']}"
+            for f in p["files"]:
+                if f["state"] == "conflict":
+                    out.append(f"{where}/{f['path']}: conflict ({f['next']})")
+                elif f["state"] in ("local only", "changed locally"):
+                    out.append(f"{where}/{f['path']}: {f['state']}, run git vam push")
+                elif f["state"] in ("on S3 only", "changed on S3"):
+                    out.append(f"{where}/{f['path']}: {f['state']}, run git vam pull")
+                if f["stale"]:
+                    out.append(f"{where}/{f['path']}: on S3 for over {b['lifecycle_days']} days (lifecycle limit)")
+            for rel in p["conflicts"]:
+                out.append(f"{where}/{rel}: manifest merge conflict, run git vam pull {p['project']}")
+    return out
+
+
+def run(cwd: Path, *, out_file: str | None, open_browser: bool, all_brands: str | None, as_json: bool) -> int:
+    if all_brands:
+        top = Path(all_brands)
+        if not top.is_dir():
+            raise UsageError(f"--all-brands {all_brands}: not a folder.", "Name the folder that holds the brand repos.")
+        repos = sorted(p for p in top.iterdir() if (p / ".git").exists() and (p / ".vamconfig").exists())
+        if not repos:
+            raise UsageError(f"No brand repositories (with .vamconfig) in {top}.")
+        brands = [collect_brand(open_context(r)) for r in repos]
+        default_out = top / "vam-dashboard.html"
+    else:
+        ctx = open_context(cwd)
+        brands = [collect_brand(ctx)]
+        default_out = ctx.root / ".git" / "vam" / "dashboard.html"
+    data = {
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "brands": brands,
+        "attention": attention(brands),
+    }
+    target = Path(out_file) if out_file else default_out
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(render_dashboard(data), encoding="utf-8")
+    if as_json:
+        output.print_json({"file": str(target), **data})
+    else:
+        n = sum(len(b["projects"]) for b in brands)
+        output.out().print(f"Dashboard of {n} projects written to {target}", markup=False)
+    if open_browser:
+        webbrowser.open(target.resolve().as_uri())
+    return EXIT_OK

@@ -1,0 +1,29 @@
+"""Storage prices for cost estimates.
+
+Defaults: AWS S3 list prices for us-east-1, USD per GB-month (first 50 TB
+tier) and per GB transferred out to the internet, as published on
+aws.amazon.com/s3/pricing and taken on 2026-11-01. Override any of them in
+``.vamconfig`` (``vam.price.<CLASS>`` / ``vam.price.egress``) when your
+region or contract differs.
+"""
+
+from __future__ import annotations
+
+PRICES_TAKEN = "2026-11-01"
+GB = 1000**3  # S3 bills decimal gigabytes
+
+STORAGE_PER_GB_MONTH = {
+    "STANDARD": 0.023,
+    "INTELLIGENT_TIERING": 0.023,
+    "STANDARD_IA": 0.0125,
+    "ONEZONE_IA": 0.01,
+    "GLACIER_IR": 0.004,
+    "GLACIER": 0.0036,
+    "DEEP_ARCHIVE": 0.00099,
+}
+EGRESS_PER_GB = 0.09
+
+
+def monthly_storage(size_bytes: int, storage_class: str = "STANDARD") -> float:
+    """Estimated USD per month to keep ``size_bytes`` in ``storage_class``."""
+    return size_bytes / GB * STORAGE_PER_GB_MONTH.get(storage_class.upper(), STORAGE_PER_GB_MONTH["STANDARD"])

@@ -1,0 +1,44 @@
+"""The command line itself: help, version, shell completion, colour."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+from conftest import World, make_mp4, vam
+
+
+def test_help_lists_every_command() -> None:
+    out = subprocess.run(["git-vam", "--help"], capture_output=True, text=True, check=True).stdout
+    for name in ("init", "install", "uninstall", "push", "pull", "status", "cleanup", "check", "manifest",
+                 "share", "doctor", "dashboard", "config"):  # fmt: skip
+        assert f"  {name} " in out, name
+    # internal commands (git's hooks, the merge driver) stay hidden
+    assert "  hook " not in out and "merge-manifest" not in out
+
+
+def test_shell_completion() -> None:
+    env = {**os.environ, "_GIT_VAM_COMPLETE": "bash_complete", "COMP_WORDS": "git-vam pu", "COMP_CWORD": "1"}
+    out = subprocess.run(["git-vam"], capture_output=True, text=True, env=env).stdout
+    assert "plain,pull" in out and "plain,push" in out
+    script = subprocess.run(
+        ["git-vam"], capture_output=True, text=True, env={**os.environ, "_GIT_VAM_COMPLETE": "bash_source"}
+    ).stdout
+    assert "complete" in script and "git-vam" in script
+
+
+def test_no_color_means_no_escape_codes(world: World) -> None:
+    make_mp4(world.staging(world.david) / "raw.mp4")
+    vam(world.david, "push", "b65")
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(FORCE_COLOR="1", TERM="xterm-256color")  # as on a terminal
+    colour = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])[;m]")  # foreground colour codes
+
+    def status(extra: dict[str, str]) -> str:
+        cmd = ["git", "vam", "status", "b65"]
+        return subprocess.run(cmd, cwd=world.david, capture_output=True, text=True, env={**env, **extra}).stdout
+
+    assert colour.search(status({}))  # the in-sync state is green on a terminal...
+    out = status({"NO_COLOR": "1"})
+    assert not colour.search(out) and "raw.mp4" in out  # ...and plain with NO_COLOR
