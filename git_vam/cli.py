@@ -173,16 +173,17 @@ def status(projects: tuple[str, ...], use_all: bool, exit_code: bool, as_json: b
 @cli.command()
 @click.argument("project")
 @click.option("--confirm", is_flag=True, help="Really delete (without it, only list).")
+@click.option("--archive", is_flag=True, help="Copy each object to the archive prefix (server-side) before deleting.")
 @click.option("--no-commit", is_flag=True, help="Record the deletions in the manifest but do not commit.")
 @common
-def cleanup(project: str, confirm: bool, no_commit: bool, as_json: bool, **_: Any) -> int:
+def cleanup(project: str, confirm: bool, archive: bool, no_commit: bool, as_json: bool, **_: Any) -> int:
     """Delete a finished project's staging objects on S3 (never local files).
 
     Without --confirm it only lists what would go.
     """
     from git_vam.commands import cleanup as cmd
 
-    return cmd.run(_context(), project, confirm=confirm, no_commit=no_commit, as_json=as_json)
+    return cmd.run(_context(), project, confirm=confirm, archive=archive, no_commit=no_commit, as_json=as_json)
 
 
 @cli.command()
@@ -302,6 +303,25 @@ def dashboard(out_file: str | None, open_browser: bool, all_brands: str | None, 
     from git_vam.commands import dashboard as cmd
 
     return cmd.run(Path.cwd(), out_file=out_file, open_browser=open_browser, all_brands=all_brands, as_json=as_json)
+
+
+@cli.command()
+@click.option("--apply", is_flag=True, help="Add or update git-vam's rules; other rules are kept.")
+@common
+def lifecycle(apply: bool, as_json: bool, **_: Any) -> int:
+    """Show (and with --apply, merge in) the bucket rules: staging expiry, abort stale uploads, archive to Glacier."""
+    from git_vam.commands import lifecycle_cmd
+
+    return lifecycle_cmd.run(_context(), apply=apply, as_json=as_json)
+
+
+@cli.command()
+@common
+def cost(as_json: bool, **_: Any) -> int:
+    """Monthly cost estimate by prefix and storage class, from the bucket listing."""
+    from git_vam.commands import cost as cmd
+
+    return cmd.run(_context(), as_json=as_json)
 
 
 @cli.command("config")

@@ -78,6 +78,12 @@ def parse_extensions(text: str) -> tuple[str, ...]:
     return tuple(sorted({e.strip().lstrip(".").lower() for e in re.split(r"[\s,]+", text) if e.strip()}))
 
 
+def _parse_prices(text: str) -> dict[str, float]:
+    from git_vam.pricing import parse_prices
+
+    return parse_prices(text)
+
+
 @dataclass(frozen=True)
 class Key:
     """One setting: its git-config name, ``.video-tools.env`` name, default text and parser."""
@@ -107,6 +113,7 @@ KEYS: tuple[Key, ...] = (
     Key("autoPullMaxSize", "5GB", parse_size),
     Key("autoCommit", "true", parse_bool),
     Key("lifecycleDays", "90", parse_int, "S3_STAGING_CLEANUP_DAYS"),
+    Key("archiveGlacierDays", "30", parse_int),
     # Four streams fill a typical home uplink without starving it; more only
     # helps on fast links (measured in benchmarks/).
     Key("jobs", "4", parse_int),
@@ -114,6 +121,7 @@ KEYS: tuple[Key, ...] = (
     Key("sse", None, str),
     Key("kmsKeyId", None, str),
     Key("accelerate", "false", parse_bool),
+    Key("prices", "", _parse_prices),  # cost overrides, USD per GB: "STANDARD=0.025 egress=0.08"
     # Files at or above this size go up as a multipart upload with parallel parts.
     Key("multipartThreshold", "64MB", parse_size),
 )
@@ -165,6 +173,8 @@ class Settings:
             value = self.values.get(key.name)
             if isinstance(value, tuple):
                 text = " ".join(value)
+            elif isinstance(value, dict):
+                text = " ".join(f"{k}={v}" for k, v in value.items())
             elif isinstance(value, bool):
                 text = str(value).lower()
             else:

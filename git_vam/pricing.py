@@ -27,3 +27,29 @@ EGRESS_PER_GB = 0.09
 def monthly_storage(size_bytes: int, storage_class: str = "STANDARD") -> float:
     """Estimated USD per month to keep ``size_bytes`` in ``storage_class``."""
     return size_bytes / GB * STORAGE_PER_GB_MONTH.get(storage_class.upper(), STORAGE_PER_GB_MONTH["STANDARD"])
+
+
+def parse_prices(text: str) -> dict[str, float]:
+    """``"STANDARD=0.025 egress=0.08"`` → ``{"STANDARD": 0.025, "EGRESS": 0.08}`` (USD per GB).
+
+    Raises ValueError on anything else.
+    """
+    out: dict[str, float] = {}
+    for part in text.replace(",", " ").split():
+        name, sep, value = part.partition("=")
+        if not sep:
+            raise ValueError(f"not CLASS=price: {part!r}")
+        out[name.strip().upper()] = float(value)
+    return out
+
+
+def table(overrides: dict[str, float] | None = None) -> tuple[dict[str, float], float]:
+    """``(storage price per class, egress price)`` with ``overrides`` applied."""
+    storage = dict(STORAGE_PER_GB_MONTH)
+    egress = EGRESS_PER_GB
+    for name, price in (overrides or {}).items():
+        if name == "EGRESS":
+            egress = price
+        else:
+            storage[name] = price
+    return storage, egress

@@ -162,3 +162,16 @@ def commit_paths(repo: git.Repo, paths: list[str], message: str) -> bool:
             "Fix that (e.g. `git config user.name` / `user.email`), then commit " + " ".join(paths) + " yourself.",
         ) from None
     return True
+
+
+def archive_group(project: str) -> str:
+    """``b40-old-project`` → ``b00-b49``: ranges of 50 when the name starts with a
+    letter and two digits (DESIGN §3), else ``misc``."""
+    import re
+
+    m = re.match(r"([A-Za-z])(\d\d)", project)
+    if not m:
+        return "misc"
+    letter, n = m.group(1).lower(), int(m.group(2))
+    low = n - n % 50
+    return f"{letter}{low:02d}-{letter}{low + 49:02d}"

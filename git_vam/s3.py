@@ -581,6 +581,41 @@ class S3Store:
         date = resp.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
         return parsedate_to_datetime(date) if date else None
 
+    def lifecycle_rules(self) -> list[dict[str, Any]]:
+        """The bucket's lifecycle rules (``[]`` when it has none)."""
+        try:
+            resp = self.client.get_bucket_lifecycle_configuration(Bucket=self.bucket)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "NoSuchLifecycleConfiguration":
+                return []
+            raise self.translate(exc) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise self.translate(exc) from exc
+        return list(resp.get("Rules", []))
+
+    def put_lifecycle_rules(self, rules: list[dict[str, Any]]) -> str:
+        """Replace the bucket's lifecycle configuration. Returns "" on success, or
+        the server's error code when it refuses the rules (nothing changed then)."""
+        try:
+            self.client.put_bucket_lifecycle_configuration(Bucket=self.bucket, LifecycleConfiguration={"Rules": rules})
+        except botocore.exceptions.ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in ("NotImplemented", "InvalidRequest", "MalformedXML", "InvalidArgument"):
+                return code
+            raise self.translate(exc) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise self.translate(exc) from exc
+        return ""
+
+    def inventory(self, prefix: str = "") -> Iterator[tuple[str, int, str]]:
+        """``(key, size in bytes, storage class)`` of every object under ``prefix``."""
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield str(item["Key"]), int(item["Size"]), str(item.get("StorageClass") or "STANDARD")
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise self.translate(exc) from exc
+
     def list_uploads(self, prefix: str) -> list[tuple[str, str]]:
         """Unfinished multipart uploads under ``prefix`` as ``[(key, upload_id)]``."""
         out = []

@@ -110,3 +110,19 @@ def test_fresh_clone_without_state_downloads_and_agrees(world: World, tmp_path) 
     assert entry["action"] in ("none", "record") and entry["bytes"] == 0
     base = json.loads((world.jan / ".git" / "vam" / "base" / f"{PROJECT}.json").read_text())
     assert base["files"]["raw.mp4"]["md5"] == md5(raw)
+
+
+def test_cleanup_archive_copies_before_deleting(world: World) -> None:
+    from git_vam.repo import archive_group
+
+    assert archive_group("b40-old-project") == "b00-b49"
+    assert archive_group("b65-guy") == "b50-b99"
+    assert archive_group("boy-baker") == "misc"
+    raw = make_mp4(world.staging(world.david) / "raw.mp4")
+    vam(world.david, "push", "b65")
+    vam(world.david, "cleanup", "b65", "--confirm", "--archive")
+    s3 = s3_client(world)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=world.bucket).get("Contents", [])]
+    assert keys == [f"archive/v-demo/b50-b99/{PROJECT}/s3-staging/raw.mp4"]
+    head = s3.head_object(Bucket=world.bucket, Key=keys[0])
+    assert head["Metadata"]["md5"] == md5(raw) and head["Metadata"]["uploaded-by"] == "david"

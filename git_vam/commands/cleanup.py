@@ -1,6 +1,7 @@
 """``git vam cleanup PROJECT [--confirm]``: remove a finished project's staging objects.
 
-Without ``--confirm`` it only lists. It never touches local files. The deleted
+Without ``--confirm`` it only lists. It never touches local files. With
+``--archive`` each object is first copied (server-side) under the archive prefix. The deleted
 files become tombstones in the manifest (committed like a push), so every clone
 learns through git that they were removed on purpose.
 """
@@ -11,12 +12,18 @@ from git_vam import manifest as mf
 from git_vam import output
 from git_vam.context import Context
 from git_vam.errors import EXIT_OK
-from git_vam.repo import commit_paths
+from git_vam.repo import archive_group, commit_paths
 from git_vam.s3 import METADATA_JSON
 from git_vam.sync import utc_now
 
 
-def run(ctx: Context, name: str, *, confirm: bool, no_commit: bool, as_json: bool) -> int:
+def archive_key(ctx: Context, project: str, rel: str) -> str:
+    """Where ``cleanup --archive`` keeps a staging object:
+    ``{archivePrefix}{brand}/{group}/{project}/s3-staging/{rel}``."""
+    return f"{ctx.settings['archivePrefix']}{ctx.brand}/{archive_group(project)}/{project}/s3-staging/{rel}"
+
+
+def run(ctx: Context, name: str, *, confirm: bool, archive: bool, no_commit: bool, as_json: bool) -> int:
     (project,) = ctx.projects((name,), False)
     prefix = ctx.staging_prefix(project.name)
     with ctx.state:
@@ -27,6 +34,8 @@ def run(ctx: Context, name: str, *, confirm: bool, no_commit: bool, as_json: boo
         if confirm:
             manifest = mf.load(project.manifest_path, ctx.brand, project.name)
             for rel, obj in objects.items():
+                if archive:  # a server-side copy first; the delete only after it succeeded
+                    ctx.store.keep_copy(obj, archive_key(ctx, project.name, rel))
                 ctx.store.delete(obj.key)
                 old = manifest.files.get(rel) or mf.Entry(obj.md5, obj.size)
                 manifest.files[rel] = old.tombstone(ctx.user, utc_now())
@@ -45,13 +54,14 @@ def run(ctx: Context, name: str, *, confirm: bool, no_commit: bool, as_json: boo
                 "prefix": prefix,
                 "deleted": confirm,
                 "committed": committed,
+                "archived_to": archive_key(ctx, project.name, "") if archive and confirm else "",
                 "objects": [{"key": o.key, "size": o.size} for o in objects.values()],
                 "unfinished_uploads": len(uploads),
             }
         )
         return EXIT_OK
     con = output.out()
-    verb = "Deleted" if confirm else "Would delete"
+    verb = ("Archived and deleted" if archive else "Deleted") if confirm else "Would delete"
     con.print(f"{verb} {len(objects)} objects ({output.human_size(total)}) under s3://{ctx.settings.bucket}/{prefix}")
     for obj in objects.values():
         con.print(f"  {obj.rel}  {output.human_size(obj.size)}", markup=False)
