@@ -324,6 +324,42 @@ def cost(as_json: bool, **_: Any) -> int:
     return cmd.run(_context(), as_json=as_json)
 
 
+@cli.command()
+@click.argument("projects", nargs=-1)
+@click.option("--older-than", help="Every project whose last commit is older than this (30d, 6mo, 1y).")
+@click.option("--storage-class", type=click.Choice(["STANDARD", "STANDARD_IA", "GLACIER_IR", "GLACIER",
+              "DEEP_ARCHIVE"], case_sensitive=False), default="GLACIER_IR", show_default=True)  # fmt: skip
+@click.option("--delete-local", is_flag=True, help="After verification, remove heavy files (videos, big files) here.")
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived; change nothing.")
+@click.option("--no-commit", is_flag=True, help="Record the archive in the manifest but do not commit.")
+@common
+def archive(projects: tuple[str, ...], older_than: str | None, storage_class: str, delete_local: bool,
+            dry_run: bool, no_commit: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
+    """Stream a tar of each project to the archive prefix, verify it, record it in the manifest."""
+    from git_vam.commands import archive as cmd
+
+    return cmd.run_archive(
+        _context(), projects, older_than=older_than, storage_class=storage_class.upper(),
+        delete_local=delete_local, dry_run=dry_run, no_commit=no_commit, as_json=as_json,
+    )  # fmt: skip
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--to", "to", type=click.Path(file_okay=False), help="Extract here instead of the project folder.")
+@click.option("--tier", type=click.Choice(["Bulk", "Standard", "Expedited"]), default="Standard", show_default=True)
+@click.option("--check-status", is_flag=True, help="Only report a Glacier restore's state (download when ready).")
+@click.option("--force", is_flag=True, help="Overwrite different existing files (they go to the trash).")
+@common
+def restore(project: str, to: str | None, tier: str, check_status: bool, force: bool, as_json: bool, **_: Any) -> int:
+    """Bring an archived project back (Glacier classes: request a restore first)."""
+    from git_vam.commands import archive as cmd
+
+    return cmd.run_restore(
+        _context(), project, to=to, tier=tier, check_status=check_status, force=force, as_json=as_json
+    )
+
+
 @cli.command("config")
 @common
 def config_cmd(as_json: bool, **_: Any) -> int:

@@ -616,6 +616,23 @@ class S3Store:
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise self.translate(exc) from exc
 
+    def head_key(self, key: str) -> dict[str, Any]:
+        """The raw HEAD answer for ``key`` (ContentLength, ETag, StorageClass, Restore, Metadata)."""
+        return dict(self._call(self.client.head_object, key, Bucket=self.bucket, Key=key))
+
+    def request_restore(self, key: str, days: int, tier: str) -> None:
+        """Start a Glacier restore of ``key`` for ``days`` at ``tier`` (Bulk/Standard/Expedited)."""
+        try:
+            self.client.restore_object(
+                Bucket=self.bucket, Key=key, RestoreRequest={"Days": days, "GlacierJobParameters": {"Tier": tier}}
+            )
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
+                return
+            raise self.translate(exc, key) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise self.translate(exc, key) from exc
+
     def list_uploads(self, prefix: str) -> list[tuple[str, str]]:
         """Unfinished multipart uploads under ``prefix`` as ``[(key, upload_id)]``."""
         out = []
@@ -699,6 +716,108 @@ class S3Store:
             out.flush()
             os.fsync(out.fileno())
         return digest.hexdigest()
+
+
+class StreamUpload:
+    """A write-only file object that streams into a multipart upload: no temporary
+    copy on disk (for archives, whose size is only known at the end).
+
+    ``write()`` fills ``part_size`` buffers and sends each as a part (at most
+    ``jobs`` in flight); ``close()`` sends the last part and completes the upload
+    conditionally. ``md5`` is the MD5 of everything written, ``size`` its length.
+    """
+
+    def __init__(
+        self, store: S3Store, key: str, *, part_size: int, metadata: dict[str, str], storage_class: str,
+        if_match: str = "", progress: Progress | None = None,
+    ) -> None:  # fmt: skip
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.store, self.key, self.part_size = store, key, part_size
+        self.cond = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
+        self.progress = progress
+        self._digest = hashlib.md5()
+        self._buffer = bytearray()
+        self._parts: dict[int, tuple[str, bytes]] = {}
+        self._futures: list[Future[None]] = []
+        self._pool = ThreadPoolExecutor(max_workers=max(1, store.jobs))
+        self._slots = threading.Semaphore(max(1, store.jobs) * 2)  # bounded memory: 2 × jobs parts
+        self.size = 0
+        extra = {"StorageClass": storage_class} if storage_class and storage_class != "STANDARD" else {}
+        resp = store._call(
+            store.client.create_multipart_upload, key, Bucket=store.bucket, Key=key,
+            Metadata={k: _meta_encode(v) for k, v in metadata.items()}, **extra, **store._sse_args(),
+        )  # fmt: skip
+        self.upload_id = str(resp["UploadId"])
+
+    @property
+    def md5(self) -> str:
+        return self._digest.hexdigest()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:
+        self._digest.update(data)
+        self._buffer += data
+        self.size += len(data)
+        while len(self._buffer) >= self.part_size:
+            chunk = bytes(self._buffer[: self.part_size])
+            del self._buffer[: self.part_size]
+            self._send(chunk)
+        return len(data)
+
+    def _send(self, chunk: bytes) -> None:
+        number = len(self._futures) + 1
+        self._slots.acquire()
+
+        def send() -> None:
+            try:
+                self.store.throttle.consume(len(chunk))
+                digest = hashlib.md5(chunk).digest()
+                resp = self.store._call(
+                    self.store.client.upload_part, self.key, Bucket=self.store.bucket, Key=self.key,
+                    UploadId=self.upload_id, PartNumber=number, Body=chunk,
+                    ContentMD5=base64.b64encode(digest).decode(),
+                )  # fmt: skip
+                self._parts[number] = (str(resp["ETag"]), digest)
+                if self.progress:
+                    self.progress(len(chunk))
+            finally:
+                self._slots.release()
+
+        self._futures.append(self._pool.submit(send))
+
+    def close(self) -> str:
+        """Send the rest and complete; returns the ETag (checked against the part MD5s)."""
+        try:
+            if self._buffer or not self._futures:
+                self._send(bytes(self._buffer))
+                self._buffer.clear()
+            for f in self._futures:
+                f.result()
+            numbers = sorted(self._parts)
+            if len(numbers) > MAX_PARTS:
+                raise S3Error(f"{self.key} needed more than {MAX_PARTS} parts.", "Report this as a bug.")
+            resp = self.store._call(
+                self.store.client.complete_multipart_upload, self.key, Bucket=self.store.bucket, Key=self.key,
+                UploadId=self.upload_id,
+                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": self._parts[n][0]} for n in numbers]},
+                **self.cond,
+            )  # fmt: skip
+        except BaseException:
+            self.abort()
+            raise
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        etag = str(resp["ETag"])
+        expected = multipart_etag([self._parts[n][1] for n in sorted(self._parts)])
+        if not self.store.sse and etag.strip('"') != expected:
+            raise S3Error(f"S3 assembled {self.key} as {etag}, expected {expected}.", "Run the archive again.")
+        return etag
+
+    def abort(self) -> None:
+        self.store._abort(self.key, self.upload_id)
 
 
 def _iter_body(body: Any) -> Iterator[bytes]:
