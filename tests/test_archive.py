@@ -143,3 +143,18 @@ def test_glacier_restore_flow_on_moto(world: World, moto: str, tmp_path: Path) -
     out = vam(world.david, "restore", "b65", "--to", str(dest), "--check-status", env=env)
     assert "restored" in out.stdout
     assert tree(dest) == before
+
+
+def test_older_than_picks_projects_by_last_commit(world: World) -> None:
+    old = world.david / "b10-old-show"
+    old.mkdir()
+    (old / "notes.md").write_text("done\n")
+    git(world.david, "add", "b10-old-show")
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z", "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z"}
+    import subprocess
+
+    subprocess.run(["git", "commit", "-q", "-m", "old show"], cwd=world.david, env=env, check=True)
+    plan = json.loads(vam(world.david, "archive", "--older-than", "6mo", "--dry-run", "--json").stdout)
+    assert [p["project"] for p in plan["projects"]] == ["b10-old-show"]
+    assert plan["projects"][0]["key"] == "archive/v-demo/b00-b49/b10-old-show.tar"
+    vam(world.david, "archive", "--older-than", "soon", code=2)
