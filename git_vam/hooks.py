@@ -137,7 +137,10 @@ def run(name: str, args: list[str]) -> int:
     if os.environ.get("VAM_SKIP_HOOKS") == "1":
         return 0
     root = Path(_git(Path.cwd(), "rev-parse", "--show-toplevel").strip())
-    stdin = b"" if sys.stdin is None or sys.stdin.isatty() or name not in ("pre-push",) else sys.stdin.buffer.read()
+    # git gives pre-push its refs on stdin; the pre-commit framework gives them in
+    # PRE_COMMIT_* variables instead (and its stdin may never close: don't read it).
+    reads_stdin = name == "pre-push" and "PRE_COMMIT_TO_REF" not in os.environ
+    stdin = sys.stdin.buffer.read() if reads_stdin and sys.stdin is not None and not sys.stdin.isatty() else b""
     legacy = hooks_dir(root) / (name + LEGACY)
     if legacy.exists() and os.access(legacy, os.X_OK):
         rc = subprocess.run([str(legacy), *args], input=stdin, cwd=root).returncode

@@ -244,3 +244,20 @@ def test_rebase_does_not_pull(hooked: World) -> None:
     assert res.returncode == 0, res.stderr
     assert "git vam" not in res.stderr  # no pull attempted mid-rebase (it would warn: S3 is down)
     assert not (hooked.staging(hooked.jan) / "raw.mp4").exists()
+
+
+def test_pre_push_under_the_pre_commit_framework_reads_refs_from_env(world: World) -> None:
+    make_mp4(world.staging(world.david) / "raw.mp4")
+    vam(world.david, "push", "b65")
+    s3_client(world).delete_object(Bucket=world.bucket, Key=f"staging/v-demo/{PROJECT}/raw.mp4")
+    head = git(world.david, "rev-parse", "HEAD").strip()
+    base = git(world.david, "rev-parse", "origin/main").strip()
+    env = {**os.environ, "PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": head, "PRE_COMMIT_REMOTE_NAME": "origin"}
+    # stdin left open, as a framework may leave it: the hook must not wait on it
+    proc = subprocess.Popen(["git-vam", "hook", "pre-push"], cwd=world.david, env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert proc.wait(timeout=60) == 0
+    finally:
+        proc.kill()
+    assert "was missing on S3; uploaded it" in proc.stderr.read()
