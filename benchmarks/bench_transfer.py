@@ -54,6 +54,11 @@ def median_run(args, cwd, env, runs, before=None) -> tuple[float, float]:
     return statistics.median(walls), max(rsss)
 
 
+def clear(folder: Path) -> None:
+    for p in folder.iterdir():
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+
 def make_file(path: Path, size: int, seed: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     block = os.urandom(MiB)
@@ -143,7 +148,8 @@ def main() -> int:
         for tool, cmd in (("aws", [*aws, "cp", f"s3://{src}", str(out / "a.bin")]),
                           ("s5cmd", [*s5, "cp", f"s3://{src}", str(out / "s.bin")]),
                           ("rclone", [*rc, "copyto", f"s3:{src}", str(out / "r.bin")])):  # fmt: skip
-            row("download 1 big", tool, median_run(cmd, work, env, a.runs))
+            # a fresh destination every run: rclone skips a file that already matches
+            row("download 1 big", tool, median_run(cmd, work, env, a.runs, before=lambda: clear(out)))
 
         def forget_big() -> None:
             (repo / big_project / "s3-staging" / "big.bin").unlink(missing_ok=True)
