@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from git_vam.testing import media
 from git_vam.testing.seaweed import SeaweedServer, make_bucket
 
 BIN = Path(sys.executable).parent
@@ -42,32 +43,7 @@ def md5(path: Path) -> str:
 
 
 def make_mp4(path: Path, seconds: int, label: str) -> None:
-    import imageio_ffmpeg
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [
-            imageio_ffmpeg.get_ffmpeg_exe(),
-            "-y",
-            "-loglevel",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            f"testsrc2=duration={seconds}:size=640x360:rate=25",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={seconds}",
-            "-metadata",
-            f"title={label}",
-            "-pix_fmt",
-            "yuv420p",
-            "-shortest",
-            str(path),
-        ],
-        check=True,
-    )
+    media.make_mp4(path, label, seconds=seconds, size="640x360", rate=25, audio=True)
     print(f"made {path.name}: {path.stat().st_size / 1e6:.1f} MB, md5 {md5(path)}")
 
 

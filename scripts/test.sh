@@ -4,12 +4,7 @@
 # to pytest (e.g. ./scripts/test.sh -k roundtrip).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV="${VAM_VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+. scripts/venv.sh test
 # The dashboard test renders the page in Debian's Chromium.
 if ! command -v chromium >/dev/null 2>&1; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from git_vam.testing import media
 from git_vam.testing.seaweed import SeaweedServer, make_bucket
 
 BIN = Path(sys.executable).parent
@@ -82,33 +83,13 @@ _MP4_CACHE: dict[str, bytes] = {}
 
 
 def make_mp4(path: Path, tag: str = "a", seconds: float = 1.0) -> Path:
-    """A real MP4 (H.264 test pattern) whose bytes differ by ``tag``."""
-    import imageio_ffmpeg
-
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A real MP4 (H.264 test pattern) whose bytes differ by ``tag``; made once per tag."""
     key = f"{tag}-{seconds}"
     if key not in _MP4_CACHE:
         tmp = path.with_name(f".{uuid.uuid4().hex}.mp4")
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-y",
-                "-loglevel",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc=duration={seconds}:size=160x120:rate=10",
-                "-metadata",
-                f"comment={tag}",
-                "-pix_fmt",
-                "yuv420p",
-                str(tmp),
-            ],
-            check=True,
-        )
-        _MP4_CACHE[key] = tmp.read_bytes()
+        _MP4_CACHE[key] = media.make_mp4(tmp, tag, seconds=seconds).read_bytes()
         tmp.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(_MP4_CACHE[key])
     return path
 
@@ -175,3 +156,14 @@ def s3_client(world_or_endpoint: World | str):
         aws_secret_access_key=SECRET_KEY,
         region_name="us-east-1",
     )
+
+
+@pytest.fixture
+def shared(world: World) -> World:
+    """raw.mp4 pushed by david and pulled by jan: both sides agree (base = v1)."""
+    make_mp4(world.staging(world.david) / "raw.mp4", "v1")
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    git(world.jan, "pull", "-q")
+    vam(world.jan, "pull", "b65")
+    return world

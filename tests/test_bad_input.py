@@ -27,16 +27,6 @@ def keys(world: World) -> list[str]:
     return [o["Key"] for o in s3_client(world).list_objects_v2(Bucket=world.bucket).get("Contents", [])]
 
 
-@pytest.fixture
-def one_file(world: World) -> World:
-    make_mp4(world.staging(world.david) / "raw.mp4", "one")
-    vam(world.david, "push", "b65")
-    git(world.david, "push", "-q")
-    git(world.jan, "pull", "-q")
-    vam(world.jan, "pull", "b65")
-    return world
-
-
 # -- hostile remote keys (1-5) ------------------------------------------------------
 
 HOSTILE = {
@@ -49,15 +39,15 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_hostile_remote_key_is_refused(one_file: World, s3server, case: str, tmp_path: Path) -> None:
+def test_hostile_remote_key_is_refused(shared: World, s3server, case: str, tmp_path: Path) -> None:
     proxy = HostileListingProxy(int(s3server.endpoint.rsplit(":", 1)[1]), [HOSTILE[case]])
     try:
-        out = vam(one_file.jan, "pull", "b65", code=1, env={"VAM_ENDPOINT": proxy.url})
+        out = vam(shared.jan, "pull", "b65", code=1, env={"VAM_ENDPOINT": proxy.url})
     finally:
         proxy.stop()
     text = clean(out)
     assert "refused S3 key" in text and "outside s3-staging/" in text
-    assert (one_file.staging(one_file.jan) / "raw.mp4").exists()  # the good file still came
+    assert (shared.staging(shared.jan) / "raw.mp4").exists()  # the good file still came
     written = {p.name for p in tmp_path.rglob("*") if p.is_file()}
     assert not written & {"escape.mp4", "evil.mp4", "win.mp4", "nul.mp4"}
 
@@ -156,112 +146,112 @@ def test_dangling_symlink_is_reported(world: World) -> None:
     assert "gone.mp4" in clean(out)
 
 
-def test_disk_full_while_downloading_keeps_the_old_file_and_resumes(one_file: World) -> None:
-    big = one_file.staging(one_file.david) / "raw.mp4"
+def test_disk_full_while_downloading_keeps_the_old_file_and_resumes(shared: World) -> None:
+    big = shared.staging(shared.david) / "raw.mp4"
     big.write_bytes(os.urandom(6 * 1024 * 1024))
-    vam(one_file.david, "push", "b65")
-    old = md5(one_file.staging(one_file.jan) / "raw.mp4")
+    vam(shared.david, "push", "b65")
+    old = md5(shared.staging(shared.jan) / "raw.mp4")
 
     def small_disk() -> None:  # writes past 2 MiB fail with EFBIG (Python ignores SIGXFSZ)
         resource.setrlimit(resource.RLIMIT_FSIZE, (2 * 1024 * 1024, resource.RLIM_INFINITY))
 
     proc = subprocess.run(
-        ["git", "vam", "pull", "b65"], cwd=one_file.jan, capture_output=True, text=True, preexec_fn=small_disk
+        ["git", "vam", "pull", "b65"], cwd=shared.jan, capture_output=True, text=True, preexec_fn=small_disk
     )
     assert proc.returncode == 1
     assert "too large" in clean(proc).lower()
-    assert md5(one_file.staging(one_file.jan) / "raw.mp4") == old  # untouched
-    vam(one_file.jan, "pull", "b65")
-    assert md5(one_file.staging(one_file.jan) / "raw.mp4") == md5(big)
+    assert md5(shared.staging(shared.jan) / "raw.mp4") == old  # untouched
+    vam(shared.jan, "pull", "b65")
+    assert md5(shared.staging(shared.jan) / "raw.mp4") == md5(big)
 
 
-def test_corrupt_state_is_rebuilt_not_trusted(one_file: World) -> None:
-    state = one_file.jan / ".git" / "vam"
+def test_corrupt_state_is_rebuilt_not_trusted(shared: World) -> None:
+    state = shared.jan / ".git" / "vam"
     (state / "hashes.json").write_text("{not json")
     (state / "base" / f"{PROJECT}.json").write_text('{"location": 3, "files": [')
-    out = vam(one_file.jan, "status", "b65", "--json", "--exit-code")
+    out = vam(shared.jan, "status", "b65", "--json", "--exit-code")
     assert json.loads(out.stdout)["in_sync"] is True  # rebuilt from the manifest and S3
-    vam(one_file.jan, "pull", "b65")
+    vam(shared.jan, "pull", "b65")
     assert json.loads((state / "base" / f"{PROJECT}.json").read_text())["files"]["raw.mp4"]["md5"]
 
 
 # -- configuration and S3 (17-26) -------------------------------------------------------
 
 
-def test_wrong_credentials(one_file: World) -> None:
-    out = vam(one_file.jan, "pull", "b65", code=2, env={"AWS_SECRET_ACCESS_KEY": "not-the-secret"})
+def test_wrong_credentials(shared: World) -> None:
+    out = vam(shared.jan, "pull", "b65", code=2, env={"AWS_SECRET_ACCESS_KEY": "not-the-secret"})
     assert "rejected the credentials" in clean(out)
 
 
-def test_missing_bucket(one_file: World) -> None:
-    out = vam(one_file.jan, "pull", "b65", code=2, env={"VAM_BUCKET": "gone-bucket"})
+def test_missing_bucket(shared: World) -> None:
+    out = vam(shared.jan, "pull", "b65", code=2, env={"VAM_BUCKET": "gone-bucket"})
     assert "'gone-bucket' does not exist" in clean(out)
 
 
-def test_wrong_region_is_corrected_from_the_servers_hint(one_file: World, s3server) -> None:
+def test_wrong_region_is_corrected_from_the_servers_hint(shared: World, s3server) -> None:
     # AWS answers a request signed for the wrong region with the right one;
     # botocore re-signs for it, so a wrong vam.region costs one request, not a failure.
     proxy = HostileListingProxy(int(s3server.endpoint.rsplit(":", 1)[1]), [], region="ap-southeast-1")
     try:
-        out = vam(one_file.jan, "status", "b65", "--exit-code", env={"VAM_ENDPOINT": proxy.url})
+        out = vam(shared.jan, "status", "b65", "--exit-code", env={"VAM_ENDPOINT": proxy.url})
     finally:
         proxy.stop()
     assert "in sync" in clean(out)
     assert proxy.refused >= 1
 
 
-def test_endpoint_down(one_file: World) -> None:
+def test_endpoint_down(shared: World) -> None:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         url = f"http://127.0.0.1:{s.getsockname()[1]}"
-    out = vam(one_file.jan, "pull", "b65", code=1, env={"VAM_ENDPOINT": url})
+    out = vam(shared.jan, "pull", "b65", code=1, env={"VAM_ENDPOINT": url})
     assert "Cannot reach S3" in clean(out)
 
 
-def test_malformed_vamconfig(one_file: World) -> None:
-    (one_file.jan / ".vamconfig").write_text('[vam]\n\tbucket = "unterminated\n')
-    out = vam(one_file.jan, "pull", "b65", code=2)
+def test_malformed_vamconfig(shared: World) -> None:
+    (shared.jan / ".vamconfig").write_text('[vam]\n\tbucket = "unterminated\n')
+    out = vam(shared.jan, "pull", "b65", code=2)
     assert ".vamconfig is not valid git-config syntax" in clean(out)
-    assert (one_file.jan / ".vamconfig").read_text() == '[vam]\n\tbucket = "unterminated\n'
+    assert (shared.jan / ".vamconfig").read_text() == '[vam]\n\tbucket = "unterminated\n'
 
 
-def test_malformed_env_file_line(one_file: World) -> None:
-    (one_file.jan / ".video-tools.env").write_text("S3_BUCKET=x\nAWS_SECRET_ACCESS_KEY wJalrSECRETVALUE\n")
-    out = vam(one_file.jan, "status", "b65", code=2)
+def test_malformed_env_file_line(shared: World) -> None:
+    (shared.jan / ".video-tools.env").write_text("S3_BUCKET=x\nAWS_SECRET_ACCESS_KEY wJalrSECRETVALUE\n")
+    out = vam(shared.jan, "status", "b65", code=2)
     text = clean(out)
     assert ".video-tools.env line 2 cannot be parsed" in text
     assert "wJalrSECRETVALUE" not in text
 
 
-def test_env_file_not_utf8(one_file: World) -> None:
-    (one_file.jan / ".video-tools.env").write_bytes(b"S3_BUCKET=caf\xe9\n")
-    out = vam(one_file.jan, "status", "b65", code=2)
+def test_env_file_not_utf8(shared: World) -> None:
+    (shared.jan / ".video-tools.env").write_bytes(b"S3_BUCKET=caf\xe9\n")
+    out = vam(shared.jan, "status", "b65", code=2)
     assert "not UTF-8" in clean(out)
 
 
-def test_malformed_manifest(one_file: World) -> None:
-    path = one_file.jan / PROJECT / "s3-staging.manifest.json"
+def test_malformed_manifest(shared: World) -> None:
+    path = shared.jan / PROJECT / "s3-staging.manifest.json"
     path.write_text('{"files": ')
-    out = vam(one_file.jan, "pull", "b65", code=2)
+    out = vam(shared.jan, "pull", "b65", code=2)
     assert "not a valid manifest" in clean(out)
     assert path.read_text() == '{"files": '
-    assert (one_file.staging(one_file.jan) / "raw.mp4").exists()
+    assert (shared.staging(shared.jan) / "raw.mp4").exists()
 
 
-def test_second_concurrent_git_vam_is_refused(one_file: World) -> None:
+def test_second_concurrent_git_vam_is_refused(shared: World) -> None:
     from filelock import FileLock
 
-    lock = FileLock(str(one_file.jan / ".git" / "vam" / "lock"))
+    lock = FileLock(str(shared.jan / ".git" / "vam" / "lock"))
     with lock:  # another git vam holds this clone
-        out = vam(one_file.jan, "pull", "b65", code=1)
+        out = vam(shared.jan, "pull", "b65", code=1)
     assert "Another git vam is running in this clone" in clean(out)
-    vam(one_file.jan, "pull", "b65")
+    vam(shared.jan, "pull", "b65")
 
 
-def test_unknown_project(one_file: World) -> None:
-    out = vam(one_file.jan, "pull", "zz-nothing", code=2)
+def test_unknown_project(shared: World) -> None:
+    out = vam(shared.jan, "pull", "zz-nothing", code=2)
     assert "No project matches 'zz-nothing'" in clean(out)
 
 

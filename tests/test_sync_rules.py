@@ -6,7 +6,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 KEY = f"staging/v-demo/{PROJECT}/raw.mp4"
@@ -22,17 +21,6 @@ def remote_md5(world: World, key: str = KEY) -> str | None:
 
 def trash_files(clone: Path) -> list[Path]:
     return sorted(p for p in (clone / ".git" / "vam" / "trash").rglob("*") if p.is_file())
-
-
-@pytest.fixture
-def shared(world: World) -> World:
-    """raw.mp4 pushed by david and pulled by jan: both sides agree (base = v1)."""
-    make_mp4(world.staging(world.david) / "raw.mp4", "v1")
-    vam(world.david, "push", "b65")
-    git(world.david, "push", "-q")
-    git(world.jan, "pull", "-q")
-    vam(world.jan, "pull", "b65")
-    return world
 
 
 def files(out: str) -> dict[str, dict]:
