@@ -15,6 +15,7 @@ import base64
 import contextlib
 import functools
 import hashlib
+import json
 import os
 import threading
 import time
@@ -36,6 +37,8 @@ MAX_PARTS = 10_000  # S3 limit: 10,000 parts per multipart upload
 MIN_PART = 5 * 1024**2  # S3 limit: parts other than the last are at least 5 MiB
 DEFAULT_PART = 16 * 1024**2
 STREAM_CHUNK = 1024**2
+HASH_READ = 8 * 1024**2
+DOWNLOAD_CHUNK = 32 * 1024**2  # ranged GETs of a large object, vam.jobs at a time
 METADATA_JSON = ".metadata.json"
 
 Progress = Callable[[int], None]
@@ -657,65 +660,201 @@ class S3Store:
         *,
         progress: Progress | None = None,
         retries: int = 5,
+        jobs: int | None = None,
+        chunk_size: int = DOWNLOAD_CHUNK,
     ) -> str:
-        """Download ``obj`` into ``tmp``, resuming a partial ``tmp`` of the same ETag.
+        """Download ``obj`` into ``tmp``; returns the MD5 (hex) of the whole file.
 
-        ``tmp.with_suffix('.etag')`` remembers which object version ``tmp``
-        holds; a different ETag restarts from byte 0. Each GET is conditional on
-        the ETag (a changed object raises ConflictError). A dropped stream resumes
-        from the last byte written, up to ``retries`` times with backoff.
-        Returns the MD5 of the whole file; the caller verifies it and renames.
-        The file is fsynced before returning.
+        With ``jobs`` > 1 (default: the store's) the object is fetched as
+        ``chunk_size``-byte ranges, ``jobs`` at a time, each written in place,
+        while the calling thread hashes the file in order behind them, so
+        verification overlaps the transfer. Every GET is conditional on the
+        ETag (a changed object raises ConflictError). A dropped stream resumes
+        from its last byte, up to ``retries`` times per range with backoff.
+
+        ``tmp.name + '.json'`` records which version (ETag) ``tmp`` holds and
+        how many bytes of each range are written; a later call resumes from
+        there, a different ETag starts again from byte 0. The caller compares
+        the MD5, then renames. The file is fsynced before returning.
+        Raises S3Error when a range keeps failing, OSError on local write errors.
         """
-        tag_file = tmp.with_name(tmp.name + ".etag")
+        jobs = self.jobs if jobs is None else jobs
+        chunk = max(chunk_size, -(-obj.size // MAX_PARTS)) if jobs > 1 else max(obj.size, 1)
+        count = max(1, -(-obj.size // chunk))
+        ledger = _RangeLedger.resume(tmp, obj.etag, chunk, count)
         tmp.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.md5()
-        offset = 0
-        if tmp.exists() and tag_file.exists() and tag_file.read_text().strip() == obj.etag:
-            with open(tmp, "rb") as fh:
-                while chunk := fh.read(8 * STREAM_CHUNK):
-                    digest.update(chunk)
-                    offset += len(chunk)
-            if offset > obj.size:
-                offset, digest = 0, hashlib.md5()
-        else:
-            tag_file.write_text(obj.etag + "\n")
-        if progress and offset:
-            progress(offset)
-        attempt = 0
-        with open(tmp, "r+b" if offset else "wb") as out:
-            out.seek(offset)
-            out.truncate()
-            while offset < obj.size or (obj.size == 0 and attempt == 0 and offset == 0):
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT)
+        failed = threading.Event()
+        worker: _Worker | None = None
+        try:
+            os.ftruncate(fd, min(os.fstat(fd).st_size, ledger.extent()))
+            ledger.save()
+            if progress and ledger.total():
+                progress(ledger.total())
+
+            def fetch(i: int) -> None:
+                start, end = i * chunk, min(obj.size, (i + 1) * chunk)
+                attempt = 0
+                while True:
+                    offset = start + ledger.have[i]
+                    if offset >= end and obj.size:
+                        return
+                    try:
+                        args: dict[str, Any] = {"Bucket": self.bucket, "Key": obj.key, "IfMatch": obj.etag}
+                        if obj.size:
+                            args["Range"] = f"bytes={offset}-{end - 1}"
+                        resp = self._call(self.client.get_object, obj.key, **args)
+                        for data in _iter_body(resp["Body"]):
+                            if failed.is_set():
+                                return
+                            os.pwrite(fd, data, offset)
+                            offset += len(data)
+                            ledger.advance(i, len(data))
+                            self.throttle.consume(len(data))
+                            if progress:
+                                progress(len(data))
+                        if offset < end:
+                            raise ConnectionError("stream ended early")
+                        if not obj.size:
+                            return
+                    except RETRYABLE_STREAM_ERRORS as exc:
+                        attempt += 1
+                        if attempt > retries:
+                            raise S3Error(
+                                f"Download of {obj.key} kept failing ({type(exc).__name__}) at byte {offset}.",
+                                "Run the pull again: it resumes from there.",
+                            ) from exc
+                        time.sleep(min(8.0, 0.5 * 2**attempt))
+
+            def fetch_all() -> None:
                 try:
-                    args: dict[str, Any] = {"Bucket": self.bucket, "Key": obj.key, "IfMatch": obj.etag}
-                    if offset:
-                        args["Range"] = f"bytes={offset}-"
-                    resp = self._call(self.client.get_object, obj.key, **args)
-                    for chunk in _iter_body(resp["Body"]):
-                        out.write(chunk)
-                        digest.update(chunk)
-                        offset += len(chunk)
-                        self.throttle.consume(len(chunk))
-                        if progress:
-                            progress(len(chunk))
-                    if obj.size == 0:
-                        break
-                    if offset < obj.size:
-                        raise ConnectionError("stream ended early")
-                except RETRYABLE_STREAM_ERRORS as exc:
-                    attempt += 1
-                    if attempt > retries:
-                        out.flush()
-                        raise S3Error(
-                            f"Download of {obj.key} kept failing ({type(exc).__name__}) at byte {offset}.",
-                            "Run the pull again: it resumes from there.",
-                        ) from exc
-                    out.flush()
-                    time.sleep(min(8.0, 0.5 * 2**attempt))
-            out.flush()
-            os.fsync(out.fileno())
+                    run_parallel(fetch, range(count), jobs)
+                except BaseException:
+                    failed.set()
+                    raise
+                finally:
+                    ledger.wake()
+
+            worker = _Worker(fetch_all)
+            digest = hashlib.md5()
+            hashed = 0
+            while hashed < obj.size:
+                ready = ledger.wait_ready(hashed, failed)
+                if not ready:
+                    break
+                data = os.pread(fd, min(ready, HASH_READ), hashed)
+                digest.update(data)
+                hashed += len(data)
+            worker.join()  # re-raises a fetch error
+            os.fsync(fd)
+        finally:
+            failed.set()
+            ledger.save()
+            if worker is None or not worker.wait(5.0):
+                os.close(fd)  # (a worker still stuck in a read keeps it; the process is ending)
         return digest.hexdigest()
+
+
+def discard_download(tmp: Path) -> None:
+    """Remove a partial download and its range record (see S3Store.download)."""
+    tmp.unlink(missing_ok=True)
+    tmp.with_name(tmp.name + ".json").unlink(missing_ok=True)
+
+
+class _Worker(threading.Thread):
+    """A thread whose exception ``join()`` re-raises in the caller."""
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self._fn = fn
+        self._error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._fn()
+        except BaseException as exc:  # noqa: BLE001 (handed to join())
+            self._error = exc
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self._error is not None:
+            raise self._error
+
+    def wait(self, timeout: float) -> bool:
+        """True once the thread has ended (errors are left to ``join``)."""
+        super().join(timeout)
+        return not self.is_alive()
+
+
+class _RangeLedger:
+    """Which bytes of a ranged download are on disk: ``have[i]`` bytes from the
+    start of range ``i``. Saved beside the partial file (``NAME.json``) at most
+    twice a second while data arrives, and on exit; data is written before it
+    is counted, so the record never claims unwritten bytes."""
+
+    def __init__(self, path: Path, etag: str, chunk: int, have: list[int]) -> None:
+        self.path, self.etag, self.chunk, self.have = path, etag, chunk, have
+        self._cond = threading.Condition()
+        self._save_lock = threading.Lock()
+        self._saved_at = 0.0
+
+    @classmethod
+    def resume(cls, tmp: Path, etag: str, chunk: int, count: int) -> _RangeLedger:
+        path = tmp.with_name(tmp.name + ".json")
+        have = [0] * count
+        with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+            rec = json.loads(path.read_text())
+            if (rec["etag"], rec["chunk"], len(rec["have"])) == (etag, chunk, count):
+                have = [int(h) for h in rec["have"]]
+        ledger = cls(path, etag, chunk, have)
+        size = tmp.stat().st_size if tmp.exists() else 0
+        if size < ledger.extent() or any(not 0 <= h <= chunk for h in have):
+            ledger.have = [0] * count  # the record claims bytes the file lacks: start over
+        return ledger
+
+    def extent(self) -> int:
+        """Bytes up to the end of the last range that holds data."""
+        ends = [i * self.chunk + h for i, h in enumerate(self.have) if h]
+        return max(ends, default=0)
+
+    def total(self) -> int:
+        return sum(self.have)
+
+    def advance(self, i: int, n: int) -> None:
+        with self._cond:
+            self.have[i] += n
+            self._cond.notify_all()
+        if time.monotonic() - self._saved_at > 0.5:
+            self.save(wait=False)
+
+    def wake(self) -> None:
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_ready(self, offset: int, failed: threading.Event) -> int:
+        """Bytes on disk from ``offset`` on without a gap; waits for some, 0 on failure."""
+        i = offset // self.chunk
+        with self._cond:
+            while True:
+                ready = i * self.chunk + self.have[i] - offset
+                if ready > 0 or failed.is_set():
+                    return max(ready, 0)
+                self._cond.wait(1.0)
+
+    def save(self, wait: bool = True) -> None:
+        if not self._save_lock.acquire(blocking=wait):
+            return  # another thread is saving right now
+        try:
+            with self._cond:
+                rec = {"etag": self.etag, "chunk": self.chunk, "have": list(self.have)}
+                self._saved_at = time.monotonic()
+            part = self.path.with_name(self.path.name + ".new")
+            with contextlib.suppress(OSError):
+                part.write_text(json.dumps(rec) + "\n")
+                os.replace(part, self.path)
+        finally:
+            self._save_lock.release()
 
 
 class StreamUpload:

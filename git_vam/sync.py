@@ -276,7 +276,7 @@ def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold:
     if item.action is Action.UPLOAD:
         return _upload(ctx, view, item, reporter, threshold)
     if item.action in (Action.DOWNLOAD, Action.CONFLICT_COPY):
-        return _download(ctx, view, item, reporter)
+        return _download(ctx, view, item, reporter, threshold)
     if item.action is Action.DELETE_REMOTE:
         obj = view.remote_objs[rel]
         ctx.store.delete(obj.key)
@@ -362,7 +362,9 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
     return Outcome(item, True, f"uploaded (S3's previous version kept at {kept})" if kept else "uploaded", local.size)
 
 
-def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter) -> Outcome:
+def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
+    from git_vam.s3 import discard_download
+
     rel = item.rel
     obj = view.remote_objs[rel]
     staging = view.project.staging
@@ -381,7 +383,8 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter) -> O
     for _attempt in range(DOWNLOAD_ATTEMPTS):
         tick = reporter.start(f"↓ {rel}", obj.size)
         try:
-            got = ctx.store.download(obj, tmp, progress=tick)
+            # small files already run vam.jobs at a time (execute): one stream each
+            got = ctx.store.download(obj, tmp, progress=tick, jobs=None if obj.size >= threshold else 1)
         except ConflictError:
             return Outcome(item, False, "changed on S3 while downloading: run the pull again")
         finally:
@@ -389,8 +392,7 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter) -> O
         if not obj.md5 or got == obj.md5:
             break
         # Damaged in transit or at rest: never renamed into place; start over.
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".etag").unlink(missing_ok=True)
+        discard_download(tmp)
     else:
         return Outcome(
             item, False, f"download damaged {DOWNLOAD_ATTEMPTS} times (MD5 {got}, expected {obj.md5}); nothing replaced"
@@ -409,7 +411,7 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter) -> O
             ctx.state.move_to_trash(dest, view.project.name, target_rel)
         trashed = " (previous version in .git/vam/trash)"
     os.replace(tmp, dest)
-    tmp.with_name(tmp.name + ".etag").unlink(missing_ok=True)
+    discard_download(tmp)
     ctx.state.remember_md5(dest, got)
     if item.action is Action.CONFLICT_COPY:
         return Outcome(item, False, f"{item.reason}: {target_rel}", obj.size)

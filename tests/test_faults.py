@@ -96,6 +96,27 @@ def test_dropped_download_resumes_from_the_partial_file(world: World, proxy: Fau
     assert proxy.down - before <= size - partial + MiB  # resumed, not restarted
 
 
+def test_dropped_parallel_download_resumes_every_range(world: World, proxy: FaultProxy) -> None:
+    # above vam.multipartThreshold: fetched as 32 MiB ranges, vam.jobs at a time
+    size = 100 * MiB + 4321
+    src = big_file(world.staging(world.david) / "raw.mov", size, seed=15)
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    git(world.jan, "pull", "-q")
+    proxy.cut_down_after(50 * MiB)
+    vam(world.jan, "pull", "b65", code=1, env=through(proxy))
+    assert not (world.staging(world.jan) / "raw.mov").exists()
+    (ledger,) = (world.jan / ".git" / "vam" / "tmp").glob("*.part.json")
+    kept = sum(json.loads(ledger.read_text())["have"])
+    assert 0 < kept < size
+    proxy.heal()
+    before = proxy.down
+    vam(world.jan, "pull", "b65", env=through(proxy))
+    assert md5(world.staging(world.jan) / "raw.mov") == md5(src)
+    assert proxy.down - before <= size - kept + MiB  # every range went on from where it stopped
+    assert not list((world.jan / ".git" / "vam" / "tmp").iterdir())
+
+
 def test_stalled_download_completes_intact(world: World, proxy: FaultProxy) -> None:
     src = big_file(world.staging(world.david) / "raw.mov", 8 * MiB, seed=6)
     vam(world.david, "push", "b65")

@@ -128,15 +128,42 @@ def test_download_resumes_a_partial_file_of_the_same_etag(world: World, tmp_path
     obj = RemoteObject(key="k/d.bin", rel="d.bin", size=f.stat().st_size, etag=etag, md5=md5(f))
     tmp = tmp_path / "dl" / "d.part"
     tmp.parent.mkdir()
-    tmp.write_bytes(f.read_bytes()[: 4 * MiB])
-    (tmp.parent / "d.part.etag").write_text(etag + "\n")
-    got = []
-    assert s.download(obj, tmp, progress=got.append) == md5(f)
-    assert got[0] == 4 * MiB and sum(got) == f.stat().st_size
-    # a partial file of another version is not trusted: it starts over
-    tmp.write_bytes(b"garbage")
-    (tmp.parent / "d.part.etag").write_text('"someotheretag"\n')
-    assert s.download(obj, tmp) == md5(f)
+    ledger = tmp.parent / "d.part.json"
+    data = f.read_bytes()
+    # ranges of 2 MiB, some written (wholly or in part), some not at all
+    have = [2 * MiB, 0, MiB, 2 * MiB, 0]
+    with open(tmp, "wb") as out:
+        for i, n in enumerate(have):
+            out.seek(i * 2 * MiB)
+            out.write(data[i * 2 * MiB : i * 2 * MiB + n] if n else b"")
+    ledger.write_text(json.dumps({"etag": etag, "chunk": 2 * MiB, "have": have}))
+    got: list[int] = []
+    assert s.download(obj, tmp, progress=got.append, jobs=3, chunk_size=2 * MiB) == md5(f)
+    assert got[0] == sum(have) and sum(got) == len(data)  # only the missing bytes were fetched
+    assert tmp.read_bytes() == data
+    # a record of another version is not trusted: it starts over
+    tmp.write_bytes(b"garbage" * MiB)
+    ledger.write_text(json.dumps({"etag": '"someotheretag"', "chunk": 2 * MiB, "have": [2 * MiB] * 5}))
+    got.clear()
+    assert s.download(obj, tmp, progress=got.append, jobs=3, chunk_size=2 * MiB) == md5(f)
+    assert sum(got) == len(data) and tmp.read_bytes() == data
+    # nor one that claims more than the file holds
+    tmp.write_bytes(data[:MiB])
+    ledger.write_text(json.dumps({"etag": etag, "chunk": 2 * MiB, "have": [2 * MiB] * 4 + [MiB]}))
+    assert s.download(obj, tmp, jobs=3, chunk_size=2 * MiB) == md5(f)
+    assert tmp.read_bytes() == data
+
+
+def test_parallel_download_of_an_empty_and_a_one_byte_object(world: World, tmp_path: Path) -> None:
+    s = store(world)
+    for size in (0, 1):
+        f = tmp_path / f"f{size}"
+        f.write_bytes(b"x" * size)
+        etag = s.upload(f, f"k/f{size}", md5(f), {})
+        obj = RemoteObject(key=f"k/f{size}", rel=f.name, size=size, etag=etag, md5=md5(f))
+        out = tmp_path / f"o{size}.part"
+        assert s.download(obj, out, jobs=4, chunk_size=MiB) == md5(f)
+        assert out.read_bytes() == f.read_bytes()
 
 
 def test_corrupt_download_never_reaches_the_final_path(world: World) -> None:

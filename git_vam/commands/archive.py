@@ -30,7 +30,7 @@ from git_vam import output
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError, VamError
 from git_vam.repo import Project, all_projects, archive_group, commit_paths
-from git_vam.s3 import RemoteObject, StreamUpload, part_size_for
+from git_vam.s3 import RemoteObject, StreamUpload, discard_download, part_size_for
 from git_vam.state import md5_file
 from git_vam.sync import utc_now
 
@@ -229,7 +229,7 @@ def _download_and_extract(
         finally:
             reporter.done(f"↓ {obj.rel}")
         if obj.md5 and got != obj.md5:
-            tmp.unlink(missing_ok=True)
+            discard_download(tmp)
             raise VamError(f"The archive of {project.name} is damaged (MD5 {got}).", "Nothing was extracted.")
         target.mkdir(parents=True, exist_ok=True)
         with tarfile.open(tmp, "r:") as tar:
@@ -262,8 +262,7 @@ def _download_and_extract(
             for name in clashes:
                 ctx.state.move_to_trash(target / name, project.name, name)
             tar.extractall(str(target), members=safe, filter="data")
-        tmp.unlink(missing_ok=True)
-        tmp.with_name(tmp.name + ".etag").unlink(missing_ok=True)
+        discard_download(tmp)
     return [m.name for m in safe if m.isfile()]
 
 
