@@ -3,13 +3,19 @@
 Blocks staged files that are videos (by extension, case-insensitive), larger
 than ``vam.maxFileSize`` (the staged blob's size), inside any ``s3-staging/``,
 or named ``.video-tools.env``. Git LFS pointer files are allowed. Git is asked
-once for every staged path and blob, and once for all their sizes
-(``git diff --cached --raw -z`` + ``git cat-file --batch-check``), never once
-per file. This path runs on every commit: it imports neither boto3 nor rich.
+once for every staged path and blob (``git diff --cached --raw -z``) and once
+for the paths whose working-tree file differs from the index (``git
+diff-files``); every other staged blob *is* its working-tree file, so its size
+is one ``lstat``. Only the rest (changed since staging, videos, files over the
+limit) are sized by one ``git cat-file --batch-check``, which costs a read of
+each loose object. This path runs on every commit: it imports neither boto3 nor
+rich.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +69,51 @@ def staged_blobs(root: Path) -> dict[str, str]:
             continue
         blobs[path.decode("utf-8", "surrogateescape")] = parts[3].decode()
     return blobs
+
+
+class WorktreeChanged:
+    """Paths whose working-tree file no longer matches the index (``git
+    diff-files``, which compares stat data and, for racily clean entries,
+    content). Started at once, read with ``result()``: git runs it while this
+    process asks git for the staged blobs."""
+
+    def __init__(self, root: Path) -> None:
+        cmd = ["git", "diff-files", "--name-only", "-z"]
+        self._proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def result(self) -> set[str]:
+        out, err = self._proc.communicate()
+        if self._proc.returncode != 0:
+            raise UsageError(f"git diff-files failed: {err.decode(errors='replace').strip()}")
+        return {p.decode("utf-8", "surrogateescape") for p in out.split(b"\0") if p}
+
+
+def staged_sizes(
+    root: Path, blobs: dict[str, str], max_size: int, video_exts: tuple[str, ...], changed: set[str]
+) -> dict[str, int]:
+    """``{sha: size in bytes}`` of the staged blobs that ``judge`` needs sized exactly.
+
+    A staged file whose working tree still matches the index has a blob of its
+    working-tree size (no clean filter shrinks it below; Git LFS's makes it a
+    pointer, which only makes it smaller), so files at or under ``max_size``
+    are sized by ``lstat``; the rest go to ``git cat-file``. (The index's own
+    size field is not used: it wraps at 4 GiB.)
+    """
+    sizes: dict[str, int] = {}
+    ask: set[str] = set()
+    top = f"{root}/"
+    for path, sha in blobs.items():
+        if path not in changed and extension(path) not in video_exts:
+            try:
+                st = os.lstat(top + path)
+            except OSError:
+                st = None
+            if st is not None and (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)) and st.st_size <= max_size:
+                sizes[sha] = st.st_size
+                continue
+        ask.add(sha)
+    sizes.update(blob_sizes(root, sorted(ask)))
+    return sizes
 
 
 def blob_sizes(root: Path, shas: list[str]) -> dict[str, int]:
@@ -140,6 +191,7 @@ def check_staged(
     """Every staged file that must not be committed. ``only`` limits the check to
     those paths (relative to ``root``, as the pre-commit framework passes them);
     a named path that is not staged is judged by its working-tree size."""
+    changed = WorktreeChanged(root)
     blobs = staged_blobs(root)
     if only is not None:
         wanted = set(only)
@@ -147,7 +199,7 @@ def check_staged(
         extra = sorted(wanted - set(blobs))
     else:
         extra = []
-    sizes = blob_sizes(root, sorted(set(blobs.values())))
+    sizes = staged_sizes(root, blobs, max_size, video_exts, changed.result())
     small_videos = [
         sha for path, sha in blobs.items() if extension(path) in video_exts and sizes.get(sha, 0) <= LFS_POINTER_MAX
     ]

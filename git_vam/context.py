@@ -22,13 +22,20 @@ if TYPE_CHECKING:
 class Context:
     """One repository as a command sees it."""
 
-    repo: git.Repo
     root: Path
     settings: config.Settings
     state: State
     cwd: Path
     quick: bool = False  # hooks: one attempt, short connect timeout, so git is never held up
     _store: S3Store | None = None
+    _repo: git.Repo | None = None
+
+    @property
+    def repo(self) -> git.Repo:
+        """GitPython's view, opened on first use (only commands that commit need it)."""
+        if self._repo is None:
+            self._repo = gitrepo.open_repo(self.root)
+        return self._repo
 
     @property
     def brand(self) -> str:
@@ -78,8 +85,7 @@ def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None
     Raises UsageError outside a repository, ConfigError for a bad setting.
     """
     cwd = cwd or Path.cwd()
-    r = gitrepo.open_repo(cwd)
-    root = gitrepo.root_of(r)
+    root, git_dir = gitrepo.locate(cwd)
     settings = config.load(root, flags)
-    config.finish(settings, root.name, gitrepo.git_user_name(r))
-    return Context(repo=r, root=root, settings=settings, state=State(Path(r.git_dir)), cwd=cwd, quick=quick)
+    config.finish(settings, root.name, gitrepo.git_user_name(root))
+    return Context(root=root, settings=settings, state=State(git_dir), cwd=cwd, quick=quick)

@@ -7,6 +7,7 @@ to mean the project that holds the current directory.
 
 from __future__ import annotations
 
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,19 +61,38 @@ def open_repo(cwd: Path | None = None) -> git.Repo:
     return repo
 
 
+def locate(cwd: Path | None = None) -> tuple[Path, Path]:
+    """``(work tree root, git dir)`` of the repository around ``cwd``, from one
+    ``git rev-parse`` (GitPython's import alone costs more; every command and
+    hook starts here). Raises UsageError outside a repository or in a bare one."""
+    proc = subprocess.run(
+        ["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel"],
+        cwd=cwd or Path.cwd(),
+        capture_output=True,
+        text=True,
+    )
+    lines = proc.stdout.splitlines()
+    if lines[:1] == ["true"]:
+        raise UsageError("This is a bare repository.", "Run git vam in a clone with a working tree.")
+    if len(lines) == 2:
+        raise UsageError("This is inside the .git folder.", "Run git vam in the repository's working tree.")
+    if proc.returncode != 0 or len(lines) < 3:
+        raise UsageError(
+            "Not inside a git repository.",
+            "Run git vam inside a brand repository (e.g. v-appydave/), or `git init` one first.",
+        )
+    return Path(lines[2]).resolve(), Path(lines[1])
+
+
 def root_of(repo: git.Repo) -> Path:
     assert repo.working_tree_dir is not None
     return Path(repo.working_tree_dir).resolve()
 
 
-def git_user_name(repo: git.Repo) -> str | None:
-    import git
-
-    try:
-        name = repo.git.config("user.name")
-    except git.GitCommandError:
-        return None
-    return str(name).strip() or None
+def git_user_name(root: Path) -> str | None:
+    """git's ``user.name`` for the repository at ``root``, None when unset."""
+    proc = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True, text=True)
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def all_projects(root: Path) -> list[str]:

@@ -36,6 +36,9 @@ MAX_KEY_BYTES = 1024  # S3 limit: object keys are at most 1,024 bytes of UTF-8
 DOWNLOAD_ATTEMPTS = 3  # a download whose MD5 is wrong is fetched again, this many times in all
 
 
+Listing = tuple[dict[str, "RemoteObject"], list[str]]  # (objects by rel, refused keys)
+
+
 class Reporter(Protocol):
     """Progress sink for transfers; the CLI gives a rich one on a terminal."""
 
@@ -110,20 +113,47 @@ class Outcome:
         }
 
 
+def list_remote(ctx: Context, projects: list[Project]) -> dict[str, Listing]:
+    """``{project name: (objects by rel, refused keys)}`` from as few listings as
+    possible: the project's own prefix for one project, else one listing of the
+    brand prefix split by project (one request per 1,000 keys instead of one
+    per project). Raises VamError (credentials, bucket, network) before any
+    local work is done."""
+    from dataclasses import replace
+
+    from git_vam.s3 import METADATA_JSON
+
+    if len(projects) == 1:
+        return {projects[0].name: ctx.store.list_prefix(ctx.staging_prefix(projects[0].name))}
+    brand_prefix = f"{ctx.settings['stagingPrefix']}{ctx.brand}/"
+    listing, refused = ctx.store.list_prefix(brand_prefix)
+    out: dict[str, Listing] = {p.name: ({}, []) for p in projects}
+    for rel, obj in listing.items():
+        name, _, path = rel.partition("/")
+        if name in out and path and path != METADATA_JSON:
+            out[name][0][path] = replace(obj, rel=path)
+    for key in refused:
+        name = key[len(brand_prefix) :].partition("/")[0]
+        if name in out:
+            out[name][1].append(key)
+    return out
+
+
 def gather(
     ctx: Context,
     project: Project,
     reporter: Reporter | None = None,
     *,
     tolerate_bad_manifest: bool = False,
-    listing: dict[str, RemoteObject] | None = None,
+    listing: Listing | None = None,
 ) -> View:
-    """Read L (scan + hash cache), R (one listing, metadata from cache or HEAD) and B.
+    """Read L (scan + hash cache), R (one listing, metadata from the manifest,
+    ``.metadata.json`` or HEAD) and B.
 
     A manifest that is not valid JSON raises ConfigError, unless
     ``tolerate_bad_manifest`` (rebuilding it from S3), when it counts as empty.
-    ``listing`` (rel → object) replaces the project's own listing when a caller
-    listed a wider prefix once (the dashboard).
+    ``listing`` (from ``list_remote``) replaces the project's own listing when
+    a caller listed a wider prefix once.
     """
     reporter = reporter or NullReporter()
     try:
@@ -133,28 +163,33 @@ def gather(
             raise
         manifest = mf.Manifest(ctx.brand, project.name)
     view = View(project, ctx.staging_prefix(project.name), manifest)
+    remote, refused = listing if listing is not None else ctx.store.list_prefix(view.prefix)
+    view.refused = list(refused)
     view.local_paths, view.skipped = scan(project.staging)
     for rel in [r for r in view.local_paths if len((view.prefix + r).encode()) > MAX_KEY_BYTES]:
         del view.local_paths[rel]
         view.skipped.append(Skipped(rel, f"its S3 key would be over {MAX_KEY_BYTES:,} bytes (S3 limit): shorten it"))
+    threshold = int(ctx.settings["multipartThreshold"])
     for rel, path in view.local_paths.items():
         st = path.stat()
         md5 = ctx.state.cached_md5(path, st)
         if md5 is None:
+            from git_vam.s3 import part_size_for
+
             tick = reporter.start(f"hashing {rel}", st.st_size) if st.st_size > 64 * 1024**2 else None
-            md5 = ctx.state.md5(path, tick)
+            # the same read hashes the parts a multipart upload would send
+            md5 = ctx.state.md5(path, tick, part_size_for(st.st_size) if st.st_size >= threshold else 0)
             if tick:
                 reporter.done(f"hashing {rel}")
             st = path.stat()
         view.local_stats[rel] = st
         view.local[rel] = Version(md5, st.st_size)
 
-    store = ctx.store
-    meta_json: Any = None
-    if listing is None:
-        listing, view.refused = store.list_prefix(view.prefix)
-        meta_json, view.metadata_etag = store.get_json(view.prefix + ".metadata.json")
-    view.remote_objs = _resolve_remote(ctx, listing, view.manifest, meta_json)
+    def metadata_json() -> Any:
+        meta, view.metadata_etag = ctx.store.get_json(view.prefix + ".metadata.json")
+        return meta
+
+    view.remote_objs = _resolve_remote(ctx, remote, view.manifest, metadata_json)
 
     records = ctx.state.load_base(project.name, ctx.location(project.name))
     for rel, rec in records.items():
@@ -172,22 +207,14 @@ def gather(
 
 
 def _resolve_remote(
-    ctx: Context, listing: dict[str, RemoteObject], manifest: mf.Manifest, meta_json: Any
+    ctx: Context, listing: dict[str, RemoteObject], manifest: mf.Manifest, metadata_json: Callable[[], Any]
 ) -> dict[str, RemoteObject]:
     """Fill md5 and uploader of each listed object from what is already known for
-    its ETag (the manifest, ``.metadata.json``), HEAD-ing only the unknown ones."""
+    its ETag: the committed manifest first, then (read only when the manifest
+    leaves some unknown) ``.metadata.json``, HEAD-ing only what is still unknown."""
     from dataclasses import replace
 
     known: dict[str, dict[str, Any]] = {}
-    if isinstance(meta_json, dict):
-        for f in meta_json.get("files") or []:
-            if isinstance(f, dict) and f.get("etag") and f.get("md5"):
-                known[str(f["etag"])] = {
-                    "md5": str(f["md5"]),
-                    "uploaded_by": str(f.get("uploaded_by", "")),
-                    "uploaded_at": str(f.get("uploaded_at", "")),
-                    "mtime": str(f.get("mtime", "")),
-                }
     for entry in manifest.live().values():
         if entry.etag:
             known[entry.etag] = {
@@ -204,6 +231,27 @@ def _resolve_remote(
             out[rel] = replace(obj, **info)
         else:
             unknown.append(obj)
+    meta_json = metadata_json() if unknown else None
+    if isinstance(meta_json, dict):
+        for f in meta_json.get("files") or []:
+            if isinstance(f, dict) and f.get("etag") and f.get("md5"):
+                known.setdefault(
+                    str(f["etag"]),
+                    {
+                        "md5": str(f["md5"]),
+                        "uploaded_by": str(f.get("uploaded_by", "")),
+                        "uploaded_at": str(f.get("uploaded_at", "")),
+                        "mtime": str(f.get("mtime", "")),
+                    },
+                )
+        still = []
+        for obj in unknown:
+            info = known.get(obj.etag)
+            if info and info["uploaded_by"]:
+                out[obj.rel] = replace(obj, **info)
+            else:
+                still.append(obj)
+        unknown = still
     for obj in run_parallel(ctx.store.head, unknown, min(16, max(4, ctx.settings["jobs"] * 2))):
         out[obj.rel] = obj
     return dict(sorted(out.items()))
@@ -303,6 +351,8 @@ def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold:
 def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
     from dataclasses import replace
 
+    from git_vam.s3 import part_size_for
+
     rel = item.rel
     path = view.local_paths[rel]
     local = view.local[rel]
@@ -340,6 +390,7 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
             progress=tick,
             journal=_Journal(ctx, key).as_journal(),
             unchanged=lambda: (path.stat().st_size, path.stat().st_mtime_ns) == now,
+            part_md5s=ctx.state.cached_parts(path, st, part_size_for(st.st_size)),
         )
     except ConflictError:
         return Outcome(item, False, "conflict: someone else uploaded this file meanwhile; run git vam status")

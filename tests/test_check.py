@@ -63,6 +63,27 @@ def test_every_offender_blocked_with_reason_and_remedy(brand: Path) -> None:
     assert commit(brand).returncode == 0
 
 
+def test_the_staged_blob_is_judged_not_the_working_tree_file(brand: Path) -> None:
+    # sizes come from lstat only where the working tree still matches the index
+    git(brand, "config", "vam.maxFileSize", "1MB")
+    big = brand / "b65-x" / "big.wav"
+    big.write_bytes(os.urandom(2 * 1024 * 1024))
+    small = brand / "b65-x" / "small.wav"
+    small.write_bytes(b"small")
+    git(brand, "add", ".")
+    big.write_bytes(b"now small, but the staged blob is 2 MiB")
+    small.write_bytes(os.urandom(2 * 1024 * 1024))
+    res = commit(brand)
+    assert res.returncode == 1
+    assert "b65-x/big.wav (2.0 MiB)" in res.stderr
+    assert "small.wav" not in res.stderr
+    big.unlink()  # gone from the working tree, still staged
+    res = commit(brand)
+    assert res.returncode == 1 and "b65-x/big.wav (2.0 MiB)" in res.stderr
+    git(brand, "rm", "-q", "--cached", "b65-x/big.wav")
+    assert commit(brand).returncode == 0  # the staged small.wav is 5 bytes
+
+
 def test_lfs_pointer_with_video_name_is_allowed(brand: Path) -> None:
     (brand / "b65-x" / "lfs.mp4").write_text(
         "version https://git-lfs.github.com/spec/v1\noid sha256:" + "a" * 64 + "\nsize 123456789\n"

@@ -67,8 +67,9 @@ def test_ctrl_c_mid_upload_then_rerun(world: World, proxy: FaultProxy) -> None:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group: git and git-vam
     _, err = proc.communicate(timeout=120)
-    # git-vam exits 130; git, killed by the same SIGINT, re-raises it
-    assert proc.returncode in (130, -signal.SIGINT), err
+    # git-vam exits 130; git, killed by the same SIGINT, re-raises it (or, when the
+    # signal lands while git itself waits on git-vam, reports its lost child: git's race)
+    assert proc.returncode in (130, -signal.SIGINT) or "waitpid for git-vam failed" in err, err
     assert "Interrupted. Run the same command again" in err and "Traceback" not in err
     assert head(world) is None
     vam(world.david, "push", "b65", "--jobs", "2", env=through(proxy))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT, World, git, md5, s3_client, vam
 
-from git_vam.errors import ConflictError
+from git_vam.errors import ConflictError, S3Error
 from git_vam.s3 import RemoteObject, S3Store, UploadJournal, multipart_etag, part_size_for
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
 
@@ -119,6 +119,61 @@ def test_interrupted_upload_resumes_from_parts_on_s3(world: World, tmp_path: Pat
     assert "r" not in saved
     got = s3_client(world).get_object(Bucket=world.bucket, Key="k/r.bin")["Body"].read()
     assert hashlib.md5(got).hexdigest() == md5(f)
+
+
+def test_one_read_gives_the_md5_and_every_part_digest(tmp_path: Path) -> None:
+    from git_vam.state import hash_file
+
+    for size in (0, 1, 5 * MiB, 5 * MiB + 1, 17 * MiB + 3):
+        f = big_file(tmp_path / f"h{size}", size, seed=size)
+        data = f.read_bytes()
+        whole, parts = hash_file(f, 5 * MiB)
+        assert whole == hashlib.md5(data).hexdigest()
+        assert parts == [hashlib.md5(data[i : i + 5 * MiB]).digest() for i in range(0, len(data), 5 * MiB)]
+        assert hash_file(f) == (whole, [])
+
+
+def test_part_digests_are_cached_with_the_md5_and_dropped_when_the_file_changes(tmp_path: Path) -> None:
+    from git_vam.state import State
+
+    f = big_file(tmp_path / "w" / "a.bin", 11 * MiB)
+    os.utime(f, (time.time() - 10, time.time() - 10))  # not "racy"
+    state = State(tmp_path / "git")
+    digest = state.md5(f, part_size=5 * MiB)
+    st = f.stat()
+    parts = state.cached_parts(f, st, 5 * MiB)
+    assert (
+        parts
+        and len(parts) == 3
+        and multipart_etag(parts)
+        == multipart_etag([hashlib.md5(f.read_bytes()[i : i + 5 * MiB]).digest() for i in range(0, 11 * MiB, 5 * MiB)])
+    )
+    assert state.cached_parts(f, st, 6 * MiB) is None  # another part size
+    state.save_hashes()
+    again = State(tmp_path / "git")
+    assert again.cached_md5(f, st) == digest and again.cached_parts(f, st, 5 * MiB) == parts
+    with open(f, "r+b") as fh:
+        fh.write(b"changed")
+    os.utime(f, (time.time() - 5, time.time() - 5))
+    assert again.cached_md5(f, f.stat()) is None and again.cached_parts(f, f.stat(), 5 * MiB) is None
+
+
+def test_part_digests_that_do_not_match_the_file_publish_nothing(world: World, tmp_path: Path) -> None:
+    # the streamed body and its Content-MD5 disagree (a file changed behind the
+    # cache's back, or bytes damaged on the way): S3 refuses the part
+    f = big_file(tmp_path / "m.bin", 40 * MiB)
+    s = store(world)
+    size = f.stat().st_size
+    part = part_size_for(size)
+    good = [hashlib.md5(f.read_bytes()[i : i + part]).digest() for i in range(0, size, part)]
+    bad = [good[0], hashlib.md5(b"something else").digest(), *good[2:]]
+    with pytest.raises(S3Error, match="damaged, or the file changed") as err:
+        s.upload(f, "k/m.bin", md5(f), {}, threshold=8 * MiB, part_md5s=bad)
+    assert "Run the push again" in str(err.value.remedy)
+    with pytest.raises(s3_client(world).exceptions.ClientError):
+        s3_client(world).head_object(Bucket=world.bucket, Key="k/m.bin")
+    etag = s.upload(f, "k/m.bin", md5(f), {}, threshold=8 * MiB, part_md5s=good)
+    assert etag.strip('"') == multipart_etag(good)
 
 
 def test_download_resumes_a_partial_file_of_the_same_etag(world: World, tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
     with ctx.state:
         for name in names:
             project = Project(ctx.root, name)
-            view = sync.gather(ctx, project, listing=by_project.get(name, {}), tolerate_bad_manifest=True)
+            view = sync.gather(ctx, project, listing=(by_project.get(name, {}), []), tolerate_bad_manifest=True)
             files = []
             for item in sync.make_plan(view, "push"):
                 state, hint = status_label(item)

@@ -15,8 +15,9 @@ def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool,
     projects = ctx.projects(names, use_all)
     result: list[dict[str, Any]] = []
     with ctx.state:
+        listings = sync.list_remote(ctx, projects)
         for project in projects:
-            view = sync.gather(ctx, project)
+            view = sync.gather(ctx, project, listing=listings[project.name])
             files = []
             for item in sync.make_plan(view, "push"):
                 state, hint = status_label(item)

@@ -87,11 +87,11 @@ def run(
     commit: list[str] = []
     pending = False
     with ctx.state:
-        ctx.store.check_bucket()
+        listings = sync.list_remote(ctx, projects)  # also the first check of credentials and bucket
         for project in projects:
             report = ProjectReport(project.name)
             reports.append(report)
-            view = sync.gather(ctx, project, reporter)
+            view = sync.gather(ctx, project, reporter, listing=listings[project.name])
             report.notes += [f"skipped {s.rel}: {s.reason}" for s in view.skipped]
             report.notes += [f"refused S3 key {k}: it would land outside s3-staging/" for k in view.refused]
             items = sync.make_plan(view, direction, force=force, delete=delete)
