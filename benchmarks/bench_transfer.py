@@ -3,7 +3,10 @@
 Run `benchmarks/run.sh` (it makes a separate venv for the peers, whose botocore
 pins clash with ours). Every tool runs the same operation on the same server in
 the same run, after a warm-up; medians of --runs; peak RSS of the whole process
-tree. Writes docs/BENCHMARKS.md and docs/benchmarks.json. Never part of the tests.
+tree. Covers every target of issue 7 (transfers, no-op sync, MD5, RSS, the
+pre-commit check and the post-merge hook) plus a scaling table for no-op status.
+Writes the results into docs/BENCHMARKS.md (between its markers) and
+docs/benchmarks.json. Never part of the tests.
 """
 
 from __future__ import annotations
@@ -11,24 +14,34 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from bench_hooks import bench_check, bench_post_merge  # noqa: E402
 
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY, SeaweedServer, make_bucket  # noqa: E402
 
 MiB = 1024**2
 BUCKET = "bench"
+PEERS = ("aws", "s5cmd", "rclone")
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+Result = tuple[float, float]  # (wall seconds, peak RSS MiB)
 
 
-def measure(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+def measure(args: list[str], cwd: Path, env: dict[str, str]) -> Result:
     """(wall seconds, peak RSS MiB of the process tree) of one command."""
     wrapper = (
         "import resource, subprocess, sys, time; t = time.perf_counter(); "
@@ -43,12 +56,15 @@ def measure(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, flo
     return float(wall), float(rss)
 
 
-def median_run(args, cwd, env, runs, before=None) -> tuple[float, float]:
+def median_run(
+    make_args: Callable[[int], list[str]], cwd: Path, env: dict[str, str], runs: int,
+    before: Callable[[], None] | None = None,
+) -> Result:  # fmt: skip
     walls, rsss = [], []
-    for _ in range(runs):
+    for i in range(runs):
         if before:
             before()
-        w, r = measure(args, cwd, env)
+        w, r = measure(make_args(i), cwd, env)
         walls.append(w)
         rsss.append(r)
     return statistics.median(walls), max(rsss)
@@ -65,6 +81,292 @@ def make_file(path: Path, size: int, seed: int) -> None:
     with open(path, "wb") as fh:
         for i in range(size // MiB):
             fh.write(i.to_bytes(8, "big") + seed.to_bytes(8, "big") + block[16:])
+        fh.write(block[: size % MiB])
+
+
+class Bench:
+    """One SeaweedFS, the peers' command lines, a git-vam brand repository, results."""
+
+    def __init__(self, work: Path, endpoint: str, peers: Path, runs: int) -> None:
+        self.work, self.ep, self.runs = work, endpoint, runs
+        self.results: dict[str, dict[str, Result]] = {}
+        self.sizes: dict[str, int] = {}  # op -> bytes moved (for MiB/s)
+        self.env = {
+            **os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": endpoint, "HOME": str(work / "home"),
+            "GIT_CONFIG_NOSYSTEM": "1", "PATH": f"{Path(sys.executable).parent}:{peers}:{os.environ['PATH']}",
+            "RCLONE_CONFIG_S3_TYPE": "s3", "RCLONE_CONFIG_S3_PROVIDER": "Other",
+            "RCLONE_CONFIG_S3_ENDPOINT": endpoint, "RCLONE_CONFIG_S3_ACCESS_KEY_ID": ACCESS_KEY,
+            "RCLONE_CONFIG_S3_SECRET_ACCESS_KEY": SECRET_KEY, "RCLONE_CONFIG_S3_REGION": "us-east-1",
+        }  # fmt: skip
+        (work / "home").mkdir()
+        self.aws = [str(peers / "aws"), "--endpoint-url", endpoint, "s3"]
+        self.s5 = [str(peers / "s5cmd"), "--endpoint-url", endpoint]
+        self.rc = [str(peers / "rclone")]
+        self._n = iter(range(100_000))
+
+    def repo(self, name: str, prefix: str) -> Path:
+        repo = self.work / name
+        subprocess.run(["git", "init", "-q", str(repo)], check=True)
+        for k, v in (("user.name", "bench"), ("user.email", "b@x")):
+            subprocess.run(["git", "config", k, v], cwd=repo, check=True)
+        subprocess.run(["git-vam", "init", "--bucket", BUCKET, "--endpoint", self.ep, "--prefix", prefix], cwd=repo,
+                       env=self.env, check=True, capture_output=True)  # fmt: skip
+        return repo
+
+    def project(self, repo: Path, files: list[Path]) -> str:
+        """A new project whose s3-staging holds hard links to ``files``."""
+        name = f"p{next(self._n):05d}"
+        (repo / name / "s3-staging").mkdir(parents=True)
+        for f in files:
+            os.link(f, repo / name / "s3-staging" / f.name)
+        return name
+
+    def row(self, op: str, tool: str, value: Result, size: int = 0) -> None:
+        self.results.setdefault(op, {})[tool] = value
+        if size:
+            self.sizes[op] = size
+        print(f"{op:34} {tool:14} {value[0]:8.3f} s  {value[1]:6.0f} MiB", flush=True)
+
+    def run(self, args: Callable[[int], list[str]], cwd: Path | None = None, before=None) -> Result:
+        return median_run(args, cwd or self.work, self.env, self.runs, before)
+
+
+def transfers(b: Bench, big: Path, small: Path) -> None:
+    repo = b.repo("v-bench", "staging/")
+    size = big.stat().st_size
+    measure([*b.s5, "cp", str(big), f"s3://{BUCKET}/warm/big.bin"], b.work, b.env)  # warm-up: server, page cache
+
+    op = "upload 1 big file"
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", str(big), f"s3://{BUCKET}/up/aws/{i}/big.bin"]), size)
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", str(big), f"s3://{BUCKET}/up/s5/{i}/big.bin"]))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copyto", str(big), f"s3:{BUCKET}/up/rc/{i}/big.bin"]))
+    projects: list[str] = []
+
+    def cold_push(i: int) -> list[str]:
+        projects.append(b.project(repo, [big]))
+        return ["git-vam", "push", projects[-1], "-q", "--no-commit"]
+
+    b.row(op, "git-vam", b.run(cold_push, repo))
+    # warm: the file was hashed before (an earlier `git vam status`), so the
+    # push reads it only to send it
+    warm: list[str] = []
+
+    def hashed_project() -> None:
+        warm.append(b.project(repo, [big]))
+        subprocess.run(["git-vam", "status", warm[-1]], cwd=repo, env=b.env, capture_output=True, check=True)
+
+    b.row(op, "git-vam (hashed)", b.run(lambda i: ["git-vam", "push", warm[-1], "-q", "--no-commit"], repo,
+                                        before=hashed_project))  # fmt: skip
+    big_project = projects[-1]
+
+    op = "download 1 big file"
+    out = b.work / "down"
+    out.mkdir()
+    src = f"{BUCKET}/up/aws/0/big.bin"
+    # a fresh destination every run: rclone skips a file that already matches
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", f"s3://{src}", str(out / "a.bin")], before=lambda: clear(out)),
+          size)  # fmt: skip
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"s3://{src}", str(out / "s.bin")], before=lambda: clear(out)))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copyto", f"s3:{src}", str(out / "r.bin")], before=lambda: clear(out)))
+
+    def forget_big() -> None:
+        (repo / big_project / "s3-staging" / "big.bin").unlink(missing_ok=True)
+        shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
+
+    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "pull", big_project, "-q"], repo, before=forget_big))
+
+    files = sorted(small.iterdir())
+    total = sum(f.stat().st_size for f in files)
+    op = f"upload {len(files)} small files"
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", str(small), f"s3://{BUCKET}/many/aws/{i}/"]),
+          total)  # fmt: skip
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"{small}/*", f"s3://{BUCKET}/many/s5/{i}/"]))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", str(small), f"s3:{BUCKET}/many/rc/{i}"]))
+    many: list[str] = []
+
+    def push_many(i: int) -> list[str]:
+        many.append(b.project(repo, files))
+        return ["git-vam", "push", many[-1], "-q", "--no-commit"]
+
+    b.row(op, "git-vam", b.run(push_many, repo))
+    op = f"download {len(files)} small files"
+
+    def fresh() -> None:
+        for d in "asr":
+            shutil.rmtree(out / d, ignore_errors=True)
+
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", f"s3://{BUCKET}/many/aws/0/",
+                                      str(out / "a")], before=fresh), total)  # fmt: skip
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"s3://{BUCKET}/many/aws/0/*", f"{out / 's'}/"], before=fresh))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", f"s3:{BUCKET}/many/aws/0", str(out / "r")], before=fresh))
+
+    def forget_many() -> None:
+        shutil.rmtree(repo / many[-1] / "s3-staging", ignore_errors=True)
+        shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
+
+    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "pull", many[-1], "-q"], repo, before=forget_many))
+
+    # MD5: cold (page cache warm for both) against md5sum; warm = status of an
+    # unchanged, already hashed 1 GiB file (no read at all)
+    op = f"MD5 of {size // MiB} MiB"
+    md5_py = "import sys; from git_vam.state import md5_file; md5_file(sys.argv[1])"
+    b.row(op, "git-vam", b.run(lambda i: [sys.executable, "-c", md5_py, str(big)], ROOT), size)
+    b.row(op, "md5sum", b.run(lambda i: ["md5sum", str(big)]))
+    op = f"status of an unchanged {size // MiB} MiB file"
+    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "status", big_project], repo))
+    cache = repo / ".git" / "vam" / "hashes.json"
+    b.row(op, "git-vam, cache cleared", b.run(lambda i: ["git-vam", "status", big_project], repo, before=cache.unlink))
+
+
+def noop(b: Bench, projects: int, files: int, label: str) -> None:
+    """No-op status/push --all over projects × files of 4 KiB, and the peers'
+    dry-run syncs of the same tree (one prefix)."""
+    tree = b.work / f"noop-{label}"
+    for pi in range(projects):
+        for fi in range(files):
+            f = tree / f"q{pi:03d}" / f"f{fi:04d}.bin"
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_bytes(os.urandom(4096))
+    repo = b.repo(f"v-noop-{label}", f"noop-{label}/")
+    for pdir in sorted(tree.iterdir()):
+        shutil.copytree(pdir, repo / pdir.name / "s3-staging")
+    subprocess.run(["git-vam", "push", "--all", "-q"], cwd=repo, env=b.env, check=True)
+    peer = f"peer-noop-{label}"
+    subprocess.run([*b.rc, "copy", str(tree), f"s3:{BUCKET}/{peer}"], env=b.env, check=True)
+    op = f"no-op status, {projects} × {files} files"
+    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "status", "--all", "--json"], repo))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "sync", "--checksum", "--dry-run", str(tree), f"s3:{BUCKET}/{peer}"]))
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "--dry-run", "sync", f"{tree}/", f"s3://{BUCKET}/{peer}/"]))
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "sync", "--dryrun", str(tree), f"s3://{BUCKET}/{peer}"]))
+    if label == "main":
+        b.row(f"no-op push, {projects} × {files} files", "git-vam",
+              b.run(lambda i: ["git-vam", "push", "--all", "-q", "--no-commit"], repo))  # fmt: skip
+
+
+def rss(b: Bench, gib: int) -> None:
+    repo = b.work / "v-bench"
+    huge = b.work / "data" / "huge.bin"
+    make_file(huge, gib * 1024 * MiB, 7)
+    p = b.project(repo, [huge])
+    b.row(f"push {gib} GiB (peak RSS)", "git-vam", measure(["git-vam", "push", p, "-q", "--no-commit"], repo, b.env))
+    (repo / p / "s3-staging" / "huge.bin").unlink()
+    huge.unlink()
+    shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
+    b.row(f"pull {gib} GiB (peak RSS)", "git-vam", measure(["git-vam", "pull", p, "-q"], repo, b.env))
+    (repo / p / "s3-staging" / "huge.bin").unlink()
+
+
+def hooks(b: Bench, files: int) -> None:
+    saved = dict(os.environ)
+    os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
+    try:
+        rows = bench_check(b.work / "check", files, b.runs * 2 + 1)
+        rows += bench_post_merge(b.work / "merge", b.runs * 2 + 1)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    tools = ("git-vam", "git-vam FILE…", "check-added-large-files", "plain", "hooked", "hook alone")
+    ops = (f"check, {files} staged files",) * 3 + ("git pull, no manifest changed",) * 3
+    for (_, secs), tool, op in zip(rows, tools, ops, strict=True):
+        b.row(op, tool, (secs, 0.0))
+
+
+# -- the report ---------------------------------------------------------------------
+
+
+def ratio(b: Bench, op: str, tool: str = "git-vam", peers: tuple[str, ...] = PEERS) -> tuple[float, str, float]:
+    """(git-vam seconds, fastest peer, its seconds) for ``op``."""
+    tools = b.results[op]
+    best = min((t for t in peers if t in tools), key=lambda t: tools[t][0])
+    return tools[tool][0], best, tools[best][0]
+
+
+def targets(b: Bench, a: argparse.Namespace) -> list[tuple[str, str, str, str, bool]]:
+    """(target, measured, against, ratio, met) for each of issue 7's targets."""
+    out: list[tuple[str, str, str, str, bool]] = []
+    big = f"{a.big_mib} MiB"
+
+    def add(name: str, op: str, limit: float, tool: str = "git-vam", peers: tuple[str, ...] = PEERS) -> None:
+        ours, best, theirs = ratio(b, op, tool, peers)
+        r = ours / theirs
+        out.append((name, f"{ours:.2f} s", f"{best} {theirs:.2f} s", f"{r:.2f}× (≤ {limit}×)", r <= limit))
+
+    add(f"1. push a new {big} file", "upload 1 big file", 1.0)
+    add(f"1. push a {big} file hashed earlier", "upload 1 big file", 1.0, "git-vam (hashed)")
+    add(f"2. pull a {big} file, verified", "download 1 big file", 1.25)
+    add(f"3. push {a.small_count} × {a.small_mib} MiB", f"upload {a.small_count} small files", 1.0)
+    add(f"3. pull {a.small_count} × {a.small_mib} MiB", f"download {a.small_count} small files", 1.0)
+    noop_op = f"no-op status, {a.projects} × {a.files} files"
+    add("4. no-op status --all vs rclone --checksum", noop_op, 1.0, peers=("rclone",))
+    add("4. no-op status --all vs s5cmd", noop_op, 3.0, peers=("s5cmd",))
+    push_op = f"no-op push, {a.projects} × {a.files} files"
+    b.results[noop_op]["git-vam push"] = b.results[push_op]["git-vam"]
+    add("4. no-op push --all vs rclone --checksum", noop_op, 1.0, "git-vam push", ("rclone",))
+    add("4. no-op push --all vs s5cmd", noop_op, 3.0, "git-vam push", ("s5cmd",))
+    del b.results[noop_op]["git-vam push"]
+    check_op = f"check, {a.check_files} staged files"
+    add("5. check vs check-added-large-files", check_op, 1.0, peers=("check-added-large-files",))
+    pulls = b.results["git pull, no manifest changed"]
+    added = (pulls["hooked"][0] - pulls["plain"][0]) * 1000
+    out.append(("6. post-merge hook, no manifest changed", f"+{added:.0f} ms", "git pull without hooks",
+                "≤ +150 ms", added <= 150))  # fmt: skip
+    if a.rss_gib:
+        for way in ("push", "pull"):
+            peak = b.results[f"{way} {a.rss_gib} GiB (peak RSS)"]["git-vam"][1]
+            out.append((f"7. {way} {a.rss_gib} GiB, peak RSS", f"{peak:.0f} MiB", "", "≤ 100 MiB", peak <= 100))
+    md5_op = f"MD5 of {a.big_mib} MiB"
+    ours, theirs = b.results[md5_op]["git-vam"][0], b.results[md5_op]["md5sum"][0]
+    out.append(("8. cold MD5 throughput", f"{a.big_mib / ours:.0f} MiB/s", f"md5sum {a.big_mib / theirs:.0f} MiB/s",
+                f"{theirs / ours:.2f}× (≥ 0.9×)", theirs / ours >= 0.9))  # fmt: skip
+    status = b.results[f"status of an unchanged {a.big_mib} MiB file"]
+    warm, cold = status["git-vam"][0], status["git-vam, cache cleared"][0]
+    out.append(("8. warm (hashed, unchanged) file", f"status {warm:.2f} s", f"cache cleared {cold:.2f} s",
+                f"saves {cold - warm:.2f} s of {ours:.2f} s MD5", cold - warm >= 0.8 * ours))  # fmt: skip
+    return out
+
+
+def report(b: Bench, a: argparse.Namespace, started: float) -> str:
+    lines = [
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SeaweedFS on loopback; medians of {a.runs} "
+        f"(hooks: {a.runs * 2 + 1}) after a warm-up; {time.time() - started:.0f} s in all.",
+        "",
+        "### Targets (issue 7)",
+        "",
+        "| target | git-vam | fastest peer | ratio (goal) | met |",
+        "|---|---|---|---|---|",
+    ]
+    for name, ours, against, r, met in targets(b, a):
+        lines.append(f"| {name} | {ours} | {against} | {r} | {'yes' if met else '**no**'} |")
+    lines += ["", "### Every measurement", "", "| operation | tool | seconds | MiB/s | peak RSS MiB |",
+              "|---|---|---|---|---|"]  # fmt: skip
+    for op, tools in b.results.items():
+        if op.startswith("no-op status") and "× " in op and not op.endswith(f"{a.projects} × {a.files} files"):
+            continue
+        for tool, (wall, peak) in sorted(tools.items(), key=lambda kv: kv[1][0]):
+            speed = f"{b.sizes[op] / MiB / wall:.0f}" if op in b.sizes else ""
+            lines.append(f"| {op} | {tool} | {wall:.3f} | {speed} | {f'{peak:.0f}' if peak else ''} |")
+    lines += ["", "### Scaling: no-op status over one project of N files", "",
+              "| files | git-vam | rclone --checksum | s5cmd | aws | git-vam ÷ s5cmd |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    for n in a.scale:
+        tools = b.results[f"no-op status, 1 × {n} files"]
+        cells = [f"{tools[t][0]:.3f} s" for t in ("git-vam", "rclone", "s5cmd", "aws")]
+        lines.append(f"| {n} | {' | '.join(cells)} | {tools['git-vam'][0] / tools['s5cmd'][0]:.2f}× |")
+    return "\n".join(lines)
+
+
+def write(b: Bench, a: argparse.Namespace, started: float, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "benchmarks.json").write_text(json.dumps({"args": vars(a), "results": b.results}, indent=2) + "\n")
+    text = report(b, a, started)
+    doc = out / "BENCHMARKS.md"
+    old = doc.read_text() if doc.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    head, _, rest = old.partition(START)
+    _, _, tail = rest.partition(END)
+    doc.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    print(text)
 
 
 def main() -> int:
@@ -74,183 +376,36 @@ def main() -> int:
     ap.add_argument("--small-mib", type=int, default=4)
     ap.add_argument("--projects", type=int, default=50)
     ap.add_argument("--files", type=int, default=20)
-    ap.add_argument("--rss-gib", type=int, default=5, help="file size for the peak-RSS run (0 skips it)")
+    ap.add_argument("--scale", type=int, nargs="*", default=[10, 100, 1000, 5000], help="files for the scaling table")
+    ap.add_argument("--check-files", type=int, default=5000)
+    ap.add_argument("--rss-gib", type=int, default=5, help="file size for the peak-RSS runs (0 skips them)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--peers-bin", default=str(ROOT / ".venv-bench" / "bin"))
     ap.add_argument("--out", default=str(ROOT / "docs"))
     a = ap.parse_args()
-    peers = Path(a.peers_bin)
+    started = time.time()
     work = Path(tempfile.mkdtemp(prefix="vam-bench-"))
     server = SeaweedServer(work / "seaweed").start()
-    results: dict[str, dict[str, tuple[float, float]]] = {}
     try:
         make_bucket(server.endpoint, BUCKET)
-        env = {
-            **os.environ, "AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": server.endpoint, "HOME": str(work / "home"),
-            "GIT_CONFIG_NOSYSTEM": "1", "PATH": f"{Path(sys.executable).parent}:{peers}:{os.environ['PATH']}",
-            "RCLONE_CONFIG_S3_TYPE": "s3", "RCLONE_CONFIG_S3_PROVIDER": "Other",
-            "RCLONE_CONFIG_S3_ENDPOINT": server.endpoint, "RCLONE_CONFIG_S3_ACCESS_KEY_ID": ACCESS_KEY,
-            "RCLONE_CONFIG_S3_SECRET_ACCESS_KEY": SECRET_KEY, "RCLONE_CONFIG_S3_REGION": "us-east-1",
-        }  # fmt: skip
-        (work / "home").mkdir()
-        ep = server.endpoint
-        aws = [str(peers / "aws"), "--endpoint-url", ep, "s3"]
-        s5 = [str(peers / "s5cmd"), "--endpoint-url", ep]
-        rc = [str(peers / "rclone")]
-        data = work / "data"
-        big = data / "big.bin"
+        b = Bench(work, server.endpoint, Path(a.peers_bin), a.runs)
+        big = work / "data" / "big.bin"
         make_file(big, a.big_mib * MiB, 1)
-        small = data / "small"
+        small = work / "data" / "small"
         for i in range(a.small_count):
             make_file(small / f"f{i:03d}.bin", a.small_mib * MiB, 100 + i)
-
-        # git-vam: a brand repo whose projects' s3-staging hold the same files
-        repo = work / "v-bench"
-        subprocess.run(["git", "init", "-q", str(repo)], check=True)
-        for k, v in (("user.name", "bench"), ("user.email", "b@x")):
-            subprocess.run(["git", "config", k, v], cwd=repo, check=True)
-        subprocess.run(["git-vam", "init", "--bucket", BUCKET, "--endpoint", ep], cwd=repo, env=env, check=True,
-                       capture_output=True)  # fmt: skip
-        n = iter(range(10_000))
-
-        def fresh_project(files: list[Path]) -> str:
-            name = f"p{next(n):04d}"
-            (repo / name / "s3-staging").mkdir(parents=True)
-            for f in files:
-                os.link(f, repo / name / "s3-staging" / f.name)
-            return name
-
-        def row(op: str, tool: str, value: tuple[float, float]) -> None:
-            results.setdefault(op, {})[tool] = value
-            print(f"{op:32} {tool:8} {value[0]:7.2f} s  {value[1]:7.0f} MiB", flush=True)
-
-        # warm-up: server and page cache
-        measure([*s5, "cp", str(big), f"s3://{BUCKET}/warm/big.bin"], work, env)
-
-        # 1. upload one big file (a new key every run)
-        for tool, cmd in (("aws", lambda k: [*aws, "cp", str(big), f"s3://{BUCKET}/{k}"]),
-                          ("s5cmd", lambda k: [*s5, "cp", str(big), f"s3://{BUCKET}/{k}"]),
-                          ("rclone", lambda k: [*rc, "copyto", str(big), f"s3:{BUCKET}/{k}"])):  # fmt: skip
-            walls = [measure(cmd(f"up/{tool}/{i}/big.bin"), work, env) for i in range(a.runs)]
-            row("upload 1 big", tool, (statistics.median(w for w, _ in walls), max(r for _, r in walls)))
-        walls = []
-        for _ in range(a.runs):
-            p = fresh_project([big])
-            walls.append(measure(["git-vam", "push", p, "-q", "--no-commit"], repo, env))
-        row("upload 1 big", "git-vam", (statistics.median(w for w, _ in walls), max(r for _, r in walls)))
-        big_project = p
-
-        # 2. download one big file
-        out = work / "down"
-        out.mkdir()
-        src = f"{BUCKET}/up/aws/0/big.bin"
-        for tool, cmd in (("aws", [*aws, "cp", f"s3://{src}", str(out / "a.bin")]),
-                          ("s5cmd", [*s5, "cp", f"s3://{src}", str(out / "s.bin")]),
-                          ("rclone", [*rc, "copyto", f"s3:{src}", str(out / "r.bin")])):  # fmt: skip
-            # a fresh destination every run: rclone skips a file that already matches
-            row("download 1 big", tool, median_run(cmd, work, env, a.runs, before=lambda: clear(out)))
-
-        def forget_big() -> None:
-            (repo / big_project / "s3-staging" / "big.bin").unlink(missing_ok=True)
-            shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
-
-        row("download 1 big", "git-vam",
-            median_run(["git-vam", "pull", big_project, "-q"], repo, env, a.runs, before=forget_big))  # fmt: skip
-
-        # 3. upload / download many small files
-        files = sorted(small.iterdir())
-        for tool, cmd in (("aws", lambda k: [*aws, "cp", "--recursive", "--quiet", str(small), f"s3://{BUCKET}/{k}/"]),
-                          ("s5cmd", lambda k: [*s5, "cp", f"{small}/*", f"s3://{BUCKET}/{k}/"]),
-                          ("rclone", lambda k: [*rc, "copy", str(small), f"s3:{BUCKET}/{k}"])):  # fmt: skip
-            walls = [measure(cmd(f"many/{tool}/{i}"), work, env) for i in range(a.runs)]
-            row("upload many small", tool, (statistics.median(w for w, _ in walls), max(r for _, r in walls)))
-        walls = []
-        for _ in range(a.runs):
-            p = fresh_project(files)
-            walls.append(measure(["git-vam", "push", p, "-q", "--no-commit"], repo, env))
-        row("upload many small", "git-vam", (statistics.median(w for w, _ in walls), max(r for _, r in walls)))
-        many_project = p
-        for tool, cmd in (("aws", [*aws, "cp", "--recursive", "--quiet", f"s3://{BUCKET}/many/aws/0/", str(out / "a")]),
-                          ("s5cmd", [*s5, "cp", f"s3://{BUCKET}/many/aws/0/*", str(out / "s") + "/"]),
-                          ("rclone", [*rc, "copy", f"s3:{BUCKET}/many/aws/0", str(out / "r")])):  # fmt: skip
-            row("download many small", tool, median_run(cmd, work, env, a.runs,
-                before=lambda: [shutil.rmtree(out / d, ignore_errors=True) for d in "asr"]))  # fmt: skip
-
-        def forget_many() -> None:
-            shutil.rmtree(repo / many_project / "s3-staging", ignore_errors=True)
-            shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
-
-        row("download many small", "git-vam",
-            median_run(["git-vam", "pull", many_project, "-q"], repo, env, a.runs, before=forget_many))  # fmt: skip
-
-        # 4. no-op status over projects x files (small files; one listing per project)
-        tree = work / "noop"
-        for pi in range(a.projects):
-            for fi in range(a.files):
-                f = tree / f"q{pi:03d}" / f"f{fi:03d}.bin"
-                f.parent.mkdir(parents=True, exist_ok=True)
-                f.write_bytes(os.urandom(4096))
-        noop = work / "v-noop"
-        subprocess.run(["git", "init", "-q", str(noop)], check=True)
-        subprocess.run(["git-vam", "init", "--bucket", BUCKET, "--endpoint", ep, "--prefix", "noop/"], cwd=noop,
-                       env=env, check=True, capture_output=True)  # fmt: skip
-        for pdir in sorted(tree.iterdir()):
-            shutil.copytree(pdir, noop / pdir.name / "s3-staging")
-        subprocess.run(["git-vam", "push", "--all", "-q", "--no-commit"], cwd=noop, env=env, check=True)
-        subprocess.run([*rc, "copy", str(tree), f"s3:{BUCKET}/peer-noop"], env=env, check=True)
-        row("no-op status --all", "git-vam", median_run(["git-vam", "status", "--all", "--json"], noop, env, a.runs))
-        row("no-op push --all", "git-vam", median_run(["git-vam", "push", "--all", "-q", "--no-commit"], noop, env,
-                                                       a.runs))  # fmt: skip
-        row("no-op status --all", "rclone", median_run([*rc, "sync", "--checksum", "--dry-run", str(tree),
-                                                        f"s3:{BUCKET}/peer-noop"], work, env, a.runs))  # fmt: skip
-        row("no-op status --all", "s5cmd", median_run([*s5, "--dry-run", "sync", f"{tree}/", f"s3://{BUCKET}/peer-noop/"],
-                                                      work, env, a.runs))  # fmt: skip
-        row("no-op status --all", "aws", median_run([*aws, "sync", "--dryrun", str(tree), f"s3://{BUCKET}/peer-noop"],
-                                                    work, env, a.runs))  # fmt: skip
-
-        # 5. MD5 of the big file, cold-ish (page cache warm for both) vs md5sum
-        md5_py = "import sys; from git_vam.state import md5_file; md5_file(sys.argv[1])"
-        row("md5 big", "git-vam", median_run([sys.executable, "-c", md5_py, str(big)], ROOT, env, a.runs))
-        row("md5 big", "md5sum", median_run(["md5sum", str(big)], work, env, a.runs))
-
-        # 6. peak RSS on a very large file
+        transfers(b, big, small)
+        noop(b, a.projects, a.files, "main")
+        for n in a.scale:
+            noop(b, 1, n, f"scale{n}")
         if a.rss_gib:
-            huge = data / "huge.bin"
-            make_file(huge, a.rss_gib * 1024 * MiB, 7)
-            p = fresh_project([huge])
-            row(
-                f"push {a.rss_gib} GiB (RSS)",
-                "git-vam",
-                measure(["git-vam", "push", p, "-q", "--no-commit"], repo, env),
-            )
-            (repo / p / "s3-staging" / "huge.bin").unlink()
-            shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
-            row(f"pull {a.rss_gib} GiB (RSS)", "git-vam", measure(["git-vam", "pull", p, "-q"], repo, env))
-            huge.unlink()
+            rss(b, a.rss_gib)
+        hooks(b, a.check_files)
     finally:
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
-    write_report(results, a, Path(a.out))
+    write(b, a, started, Path(a.out))
     return 0
-
-
-def write_report(results: dict[str, dict[str, tuple[float, float]]], a: argparse.Namespace, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "benchmarks.json").write_text(json.dumps({"args": vars(a), "results": results}, indent=2) + "\n")
-    lines = [
-        f"| operation | {' | '.join(['git-vam', 'aws', 's5cmd', 'rclone', 'md5sum'])} | git-vam ÷ fastest peer |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for op, tools in results.items():
-        cells = [f"{tools[t][0]:.2f} s / {tools[t][1]:.0f} MiB" if t in tools else "" for t in
-                 ("git-vam", "aws", "s5cmd", "rclone", "md5sum")]  # fmt: skip
-        peers = [v[0] for t, v in tools.items() if t != "git-vam"]
-        ratio = f"{tools['git-vam'][0] / min(peers):.2f}×" if peers and "git-vam" in tools else ""
-        lines.append(f"| {op} | {' | '.join(cells)} | {ratio} |")
-    table = "\n".join(lines)
-    (out / "BENCHMARKS.table.md").write_text(table + "\n")
-    print(table)
 
 
 if __name__ == "__main__":

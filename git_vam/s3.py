@@ -757,7 +757,10 @@ class S3Store:
 
             def fetch_all() -> None:
                 try:
-                    run_parallel(fetch, range(count), jobs)
+                    if count == 1:
+                        fetch(0)
+                    else:
+                        run_parallel(fetch, range(count), jobs)
                 except BaseException:
                     failed.set()
                     raise

@@ -292,7 +292,7 @@ def execute(
     """Carry out ``items``; one Outcome each, in the order given.
 
     Small files run ``vam.jobs`` at a time; files at or above the multipart
-    threshold run one at a time with their parts in parallel. A failure of one
+    threshold run one at a time with their parts or ranges in parallel. A failure of one
     file is reported in its Outcome and the others still run.
     """
     reporter = reporter or NullReporter()

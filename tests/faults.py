@@ -188,6 +188,7 @@ class HostileListingProxy:
                 resp = conn.getresponse()
                 data = resp.read()
                 query = parse_qs(urlsplit(self.path).query)
+                proxy.requests.append((self.command, self.path))
                 if self.command == "GET" and query.get("list-type") == ["2"] and resp.status == 200:
                     encoded = query.get("encoding-type") == ["url"]
                     entries = "".join(
@@ -213,6 +214,7 @@ class HostileListingProxy:
         self.extra_keys = extra_keys
         self.region = region
         self.refused = 0
+        self.requests: list[tuple[str, str]] = []  # (method, path) of every forwarded request
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()

@@ -52,6 +52,30 @@ def test_hostile_remote_key_is_refused(shared: World, s3server, case: str, tmp_p
     assert not written & {"escape.mp4", "evil.mp4", "win.mp4", "nul.mp4"}
 
 
+def test_all_projects_come_from_one_listing_with_hostile_keys_kept_apart(world: World, s3server) -> None:
+    other = "b66-second-project"
+    world.staging(world.david).mkdir(parents=True, exist_ok=True)
+    (world.staging(world.david) / "a.mp4").write_bytes(b"a" * 1000)
+    world.staging(world.david, other).mkdir(parents=True, exist_ok=True)
+    (world.staging(world.david, other) / "b.mp4").write_bytes(b"b" * 1000)
+    vam(world.david, "push", "--all")
+    hostile = f"staging/v-demo/{other}/../../escape.mp4"
+    proxy = HostileListingProxy(int(s3server.endpoint.rsplit(":", 1)[1]), [hostile])
+    try:
+        out = vam(world.david, "status", "--all", "--json", env={"VAM_ENDPOINT": proxy.url})
+    finally:
+        proxy.stop()
+    report = {p["project"]: p for p in json.loads(out.stdout)["projects"]}
+    assert [f["state"] for f in report[PROJECT]["files"]] == ["in sync"]
+    assert [f["state"] for f in report[other]["files"]] == ["in sync"]
+    assert report[PROJECT]["problems"] == []
+    assert report[other]["problems"] == [f"refused S3 key {hostile}: it would land outside s3-staging/"]
+    listings = [p for m, p in proxy.requests if m == "GET" and "list-type=2" in p]
+    assert len(listings) == 1 and "prefix=staging%2Fv-demo%2F" in listings[0]
+    # the committed manifest knows every ETag: no .metadata.json read, no HEAD
+    assert [m for m, _ in proxy.requests] == ["GET"]
+
+
 # -- names (6-12) ---------------------------------------------------------------------
 
 

@@ -65,11 +65,12 @@ def test_ctrl_c_mid_upload_then_rerun(world: World, proxy: FaultProxy) -> None:
     deadline = time.monotonic() + 60
     while proxy.up < 60 * MiB and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group: git and git-vam
+    # Ctrl-C as git-vam sees it. (Sent to the whole group, git's own handling of
+    # the same signal races with its wait for git-vam and may exit 128: git's part.)
+    (child,) = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    os.kill(int(child), signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    # git-vam exits 130; git, killed by the same SIGINT, re-raises it (or, when the
-    # signal lands while git itself waits on git-vam, reports its lost child: git's race)
-    assert proc.returncode in (130, -signal.SIGINT) or "waitpid for git-vam failed" in err, err
+    assert proc.returncode == 130, err
     assert "Interrupted. Run the same command again" in err and "Traceback" not in err
     assert head(world) is None
     vam(world.david, "push", "b65", "--jobs", "2", env=through(proxy))
