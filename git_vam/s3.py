@@ -40,7 +40,7 @@ MIN_PART = 5 * 1024**2  # S3 limit: parts other than the last are at least 5 MiB
 DEFAULT_PART = 16 * 1024**2
 STREAM_CHUNK = 1024**2
 HASH_READ = 8 * 1024**2
-DOWNLOAD_CHUNK = 32 * 1024**2  # ranged GETs of a large object, vam.jobs at a time
+DOWNLOAD_CHUNK = 64 * 1024**2  # ranged GETs of a large object, vam.jobs at a time
 METADATA_JSON = ".metadata.json"
 
 Progress = Callable[[int], None]
@@ -102,6 +102,12 @@ class RemoteObject:
     @property
     def plain_etag(self) -> str:
         return self.etag.strip('"')
+
+    @property
+    def parts(self) -> int:
+        """The part count of a multipart ETag (``"…-N"``), else 0."""
+        _, dash, count = self.plain_etag.rpartition("-")
+        return int(count) if dash and count.isdigit() else 0
 
 
 def _md5_from_etag(etag: str) -> str:
@@ -692,29 +698,44 @@ class S3Store:
         jobs: int | None = None,
         chunk_size: int = DOWNLOAD_CHUNK,
     ) -> str:
-        """Download ``obj`` into ``tmp``; returns the MD5 (hex) of the whole file.
+        """Download ``obj`` into ``tmp``; returns the MD5 (hex) of what was received.
 
-        With ``jobs`` > 1 (default: the store's) the object is fetched as
-        ``chunk_size``-byte ranges, ``jobs`` at a time, each written in place,
-        while the calling thread hashes the file in order behind them, so
-        verification overlaps the transfer. Every GET is conditional on the
-        ETag (a changed object raises ConflictError). A dropped stream resumes
-        from its last byte, up to ``retries`` times per range with backoff.
+        With ``jobs`` > 1 (default: the store's) the object comes as ranges,
+        ``jobs`` at a time, each written in place and MD5-hashed as it streams
+        in (verification overlaps the transfer and uses every core):
 
-        ``tmp.name + '.json'`` records which version (ETag) ``tmp`` holds and
-        how many bytes of each range are written; a later call resumes from
-        there, a different ETag starts again from byte 0. The caller compares
-        the MD5, then renames. The file is fsynced before returning.
-        Raises S3Error when a range keeps failing, OSError on local write errors.
+        - one range: its MD5 is the file's;
+        - ranges that are the object's own multipart parts (git-vam's part size,
+          or the part size the ETag's part count implies): the MD5 of their MD5s
+          must equal the ETag S3 computed from the parts it stored ("…-N").
+          That binds the bytes to the upload whose whole-file MD5 is
+          ``obj.md5``, which is then returned;
+        - otherwise (no ``obj.md5``, SSE, other part sizes) or on a mismatch:
+          the file is read back and hashed whole, and that MD5 is returned.
+
+        Every GET is conditional on the ETag (a changed object raises
+        ConflictError). A dropped stream resumes from its last byte, up to
+        ``retries`` times per range with backoff. ``tmp.name + '.json'`` records
+        the ETag and how many bytes of each range are on disk; a later call
+        resumes from there, another ETag starts from byte 0. The caller compares
+        the MD5 with the one it expects, then renames. The file is fsynced
+        before returning. Raises S3Error when a range keeps failing, OSError on
+        local write errors.
         """
         jobs = self.jobs if jobs is None else jobs
-        chunk = max(chunk_size, -(-obj.size // MAX_PARTS)) if jobs > 1 else max(obj.size, 1)
+        # unit: the span one MD5 covers (the object's part when the ETag can check
+        # it, else a whole range); a range is a whole number of units
+        unit = chunk = max(obj.size, 1)
+        if jobs > 1:
+            unit = _part_size_of(obj.size, obj.parts) if obj.md5 and not self.sse else 0
+            unit = unit or max(chunk_size, -(-obj.size // MAX_PARTS))
+            chunk = unit * max(1, chunk_size // unit)
         count = max(1, -(-obj.size // chunk))
         ledger = _RangeLedger.resume(tmp, obj.etag, chunk, count)
         tmp.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(tmp, os.O_RDWR | os.O_CREAT)
         failed = threading.Event()
-        worker: _Worker | None = None
+        digests: list[bytes] = [b""] * max(1, -(-obj.size // unit))
         try:
             os.ftruncate(fd, min(os.fstat(fd).st_size, ledger.extent()))
             ledger.save()
@@ -723,11 +744,14 @@ class S3Store:
 
             def fetch(i: int) -> None:
                 start, end = i * chunk, min(obj.size, (i + 1) * chunk)
+                hasher = _UnitHasher(start, unit, digests)
+                for pos in range(start, start + ledger.have[i], HASH_READ):  # resumed: what is on disk
+                    hasher.update(os.pread(fd, min(HASH_READ, start + ledger.have[i] - pos), pos))
                 attempt = 0
                 while True:
                     offset = start + ledger.have[i]
                     if offset >= end and obj.size:
-                        return
+                        break
                     try:
                         args: dict[str, Any] = {"Bucket": self.bucket, "Key": obj.key, "IfMatch": obj.etag}
                         if obj.size:
@@ -737,6 +761,7 @@ class S3Store:
                             if failed.is_set():
                                 return
                             os.pwrite(fd, data, offset)
+                            hasher.update(data)
                             offset += len(data)
                             ledger.advance(i, len(data))
                             self.throttle.consume(len(data))
@@ -745,7 +770,7 @@ class S3Store:
                         if offset < end:
                             raise ConnectionError("stream ended early")
                         if not obj.size:
-                            return
+                            break
                     except RETRYABLE_STREAM_ERRORS as exc:
                         attempt += 1
                         if attempt > retries:
@@ -754,69 +779,75 @@ class S3Store:
                                 "Run the pull again: it resumes from there.",
                             ) from exc
                         time.sleep(min(8.0, 0.5 * 2**attempt))
+                hasher.finish()
 
-            def fetch_all() -> None:
-                try:
-                    if count == 1:
-                        fetch(0)
-                    else:
-                        run_parallel(fetch, range(count), jobs)
-                except BaseException:
-                    failed.set()
-                    raise
-                finally:
-                    ledger.wake()
-
-            worker = _Worker(fetch_all)
-            digest = hashlib.md5()
-            hashed = 0
-            while hashed < obj.size:
-                ready = ledger.wait_ready(hashed, failed)
-                if not ready:
-                    break
-                data = os.pread(fd, min(ready, HASH_READ), hashed)
-                digest.update(data)
-                hashed += len(data)
-            worker.join()  # re-raises a fetch error
+            try:
+                if count == 1:
+                    fetch(0)
+                else:
+                    run_parallel(fetch, range(count), jobs)
+            except BaseException:
+                failed.set()
+                raise
+            if len(digests) == 1:
+                md5 = digests[0].hex()
+            elif unit == _part_size_of(obj.size, obj.parts) and multipart_etag(digests) == obj.plain_etag:
+                md5 = obj.md5  # the bytes are the parts S3 stored for that upload
+            else:
+                whole = hashlib.md5()
+                for pos in range(0, obj.size, HASH_READ):
+                    whole.update(os.pread(fd, min(HASH_READ, obj.size - pos), pos))
+                md5 = whole.hexdigest()
             os.fsync(fd)
         finally:
             failed.set()
             ledger.save()
-            if worker is None or not worker.wait(5.0):
-                os.close(fd)  # (a worker still stuck in a read keeps it; the process is ending)
-        return digest.hexdigest()
+            os.close(fd)
+        return md5
+
+
+class _UnitHasher:
+    """MD5 of each ``unit``-byte span of a range that starts at ``start`` (a
+    multiple of ``unit``), fed in order; digests land in ``out[span index]``."""
+
+    def __init__(self, start: int, unit: int, out: list[bytes]) -> None:
+        self.pos, self.unit, self.out = start, unit, out
+        self.digest = hashlib.md5()
+
+    def update(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            room = self.unit - self.pos % self.unit
+            piece, view = view[:room], view[room:]
+            self.digest.update(piece)
+            self.pos += len(piece)
+            if self.pos % self.unit == 0:
+                self.out[self.pos // self.unit - 1] = self.digest.digest()
+                self.digest = hashlib.md5()
+
+    def finish(self) -> None:
+        """Record the last, shorter span (the object's end)."""
+        if self.pos % self.unit or self.pos == 0:
+            self.out[self.pos // self.unit] = self.digest.digest()
+
+
+def _part_size_of(size: int, parts: int) -> int:
+    """The part size (bytes) an upload of ``size`` bytes in ``parts`` parts used:
+    git-vam's own (``part_size_for``), else the whole-MiB size the count implies
+    (aws s3's 8 MiB, for instance); 0 when neither fits (then the file is hashed
+    whole after the download, so a wrong guess costs time, never correctness)."""
+    if parts < 2:
+        return 0
+    for guess in (part_size_for(size), -(-size // parts // 1024**2) * 1024**2 or 1024**2):
+        if guess >= MIN_PART and -(-size // guess) == parts:
+            return guess
+    return 0
 
 
 def discard_download(tmp: Path) -> None:
     """Remove a partial download and its range record (see S3Store.download)."""
     tmp.unlink(missing_ok=True)
     tmp.with_name(tmp.name + ".json").unlink(missing_ok=True)
-
-
-class _Worker(threading.Thread):
-    """A thread whose exception ``join()`` re-raises in the caller."""
-
-    def __init__(self, fn: Callable[[], None]) -> None:
-        super().__init__(daemon=True)
-        self._fn = fn
-        self._error: BaseException | None = None
-        self.start()
-
-    def run(self) -> None:
-        try:
-            self._fn()
-        except BaseException as exc:  # noqa: BLE001 (handed to join())
-            self._error = exc
-
-    def join(self, timeout: float | None = None) -> None:
-        super().join(timeout)
-        if self._error is not None:
-            raise self._error
-
-    def wait(self, timeout: float) -> bool:
-        """True once the thread has ended (errors are left to ``join``)."""
-        super().join(timeout)
-        return not self.is_alive()
 
 
 class _RangeLedger:
@@ -827,7 +858,7 @@ class _RangeLedger:
 
     def __init__(self, path: Path, etag: str, chunk: int, have: list[int]) -> None:
         self.path, self.etag, self.chunk, self.have = path, etag, chunk, have
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._save_lock = threading.Lock()
         self._saved_at = 0.0
 
@@ -854,31 +885,16 @@ class _RangeLedger:
         return sum(self.have)
 
     def advance(self, i: int, n: int) -> None:
-        with self._cond:
+        with self._lock:
             self.have[i] += n
-            self._cond.notify_all()
         if time.monotonic() - self._saved_at > 0.5:
             self.save(wait=False)
-
-    def wake(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
-
-    def wait_ready(self, offset: int, failed: threading.Event) -> int:
-        """Bytes on disk from ``offset`` on without a gap; waits for some, 0 on failure."""
-        i = offset // self.chunk
-        with self._cond:
-            while True:
-                ready = i * self.chunk + self.have[i] - offset
-                if ready > 0 or failed.is_set():
-                    return max(ready, 0)
-                self._cond.wait(1.0)
 
     def save(self, wait: bool = True) -> None:
         if not self._save_lock.acquire(blocking=wait):
             return  # another thread is saving right now
         try:
-            with self._cond:
+            with self._lock:
                 rec = {"etag": self.etag, "chunk": self.chunk, "have": list(self.have)}
                 self._saved_at = time.monotonic()
             part = self.path.with_name(self.path.name + ".new")

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -207,6 +208,33 @@ def test_download_resumes_a_partial_file_of_the_same_etag(world: World, tmp_path
     ledger.write_text(json.dumps({"etag": etag, "chunk": 2 * MiB, "have": [2 * MiB] * 4 + [MiB]}))
     assert s.download(obj, tmp, jobs=3, chunk_size=2 * MiB) == md5(f)
     assert tmp.read_bytes() == data
+
+
+def test_parallel_download_of_a_multipart_object_is_verified_by_its_etag(world: World, tmp_path: Path) -> None:
+    f = big_file(tmp_path / "m.bin", 40 * MiB + 5)
+    s = store(world)
+    etag = s.upload(f, "k/m.bin", md5(f), {}, threshold=8 * MiB)  # 3 parts of 16 MiB
+    obj = RemoteObject(key="k/m.bin", rel="m.bin", size=f.stat().st_size, etag=etag, md5=md5(f))
+    assert obj.parts == 3
+    out = tmp_path / "m.part"
+    assert s.download(obj, out, jobs=3) == md5(f) and out.read_bytes() == f.read_bytes()
+    # the ranges were the object's parts and their MD5s matched the ETag: the
+    # uploader's whole-file MD5 is what comes back, without a second pass
+    (out.parent / "m.part.json").unlink()
+    claimed = replace(obj, md5="0" * 32)
+    assert s.download(claimed, out, jobs=3) == "0" * 32
+    # with no claim to lean on, the file is hashed whole
+    (out.parent / "m.part.json").unlink()
+    assert s.download(replace(obj, md5=""), out, jobs=3) == md5(f)
+
+
+def test_part_size_is_inferred_from_the_etag_part_count() -> None:
+    from git_vam.s3 import _part_size_of
+
+    assert _part_size_of(200 * MiB, 13) == 16 * MiB  # git-vam's own
+    assert _part_size_of(1024 * MiB, 128) == 8 * MiB  # aws s3's default
+    assert _part_size_of(1024 * MiB + 3 * MiB, 129) == 8 * MiB
+    assert _part_size_of(100 * MiB, 1) == 0 and _part_size_of(100 * MiB, 10_001) == 0
 
 
 def test_parallel_download_of_an_empty_and_a_one_byte_object(world: World, tmp_path: Path) -> None:
