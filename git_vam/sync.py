@@ -169,11 +169,18 @@ def gather(
     for rel in [r for r in view.local_paths if len((view.prefix + r).encode()) > MAX_KEY_BYTES]:
         del view.local_paths[rel]
         view.skipped.append(Skipped(rel, f"its S3 key would be over {MAX_KEY_BYTES:,} bytes (S3 limit): shorten it"))
+    records = ctx.state.load_base(project.name, ctx.location(project.name))
+    # A file that S3, the base and the manifest all lack can only be uploaded, and
+    # its MD5 decides nothing here: it is hashed by the upload itself, in parallel
+    # with the other transfers (its md5 stays "" until then).
+    known = set(remote) | set(records) | set(manifest.files)
     threshold = int(ctx.settings["multipartThreshold"])
     for rel, path in view.local_paths.items():
         st = path.stat()
         md5 = ctx.state.cached_md5(path, st)
-        if md5 is None:
+        if md5 is None and rel not in known:
+            md5 = ""
+        elif md5 is None:
             from git_vam.s3 import part_size_for
 
             tick = reporter.start(f"hashing {rel}", st.st_size) if st.st_size > 64 * 1024**2 else None
@@ -191,7 +198,6 @@ def gather(
 
     view.remote_objs = _resolve_remote(ctx, remote, view.manifest, metadata_json)
 
-    records = ctx.state.load_base(project.name, ctx.location(project.name))
     for rel, rec in records.items():
         view.base[rel] = Version(rec.md5, rec.size, rec.etag)
     # Without a record of its own, the clone falls back to the committed manifest
@@ -361,6 +367,16 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
     current = path.stat()
     if (current.st_size, current.st_mtime_ns) != now:
         return Outcome(item, False, "changed while git vam ran: run the push again")
+    if not local.md5:  # new on every side: hashed here, beside the other transfers (gather)
+        big = local.size > 64 * 1024**2
+        tick = reporter.start(f"hashing {rel}", local.size) if big else None
+        md5 = ctx.state.md5(path, tick, part_size_for(local.size) if local.size >= threshold else 0)
+        if tick:
+            reporter.done(f"hashing {rel}")
+        current = path.stat()
+        if (current.st_size, current.st_mtime_ns) != now:
+            return Outcome(item, False, "changed while git vam ran: run the push again")
+        local = view.local[rel] = Version(md5, local.size)
     remote = view.remote_objs.get(rel)
     key = view.prefix + rel
     uploaded_at = utc_now()

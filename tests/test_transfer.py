@@ -280,8 +280,35 @@ def test_unchanged_files_are_not_read_again(world: World, monkeypatch: pytest.Mo
     def no_reads(*args: object, **kw: object) -> str:
         raise AssertionError("a cached, unchanged file was read again")
 
-    monkeypatch.setattr(git_vam.state, "md5_file", no_reads)
+    monkeypatch.setattr(git_vam.state, "hash_file", no_reads)
     assert status.run(open_context(world.david), ("b65",), use_all=False, exit_code=True, as_json=True) == 0
+
+
+def test_a_file_new_on_every_side_is_hashed_by_its_upload_only(
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = big_file(world.staging(world.david) / "new.mov", 3 * MiB)
+    os.utime(f, (time.time() - 60, time.time() - 60))
+    import git_vam.state
+    from git_vam.commands import status
+    from git_vam.context import open_context
+
+    real = git_vam.state.hash_file
+
+    def no_reads(*args: object, **kw: object) -> str:
+        raise AssertionError("status read a file whose MD5 decides nothing")
+
+    monkeypatch.setattr(git_vam.state, "hash_file", no_reads)
+    assert status.run(open_context(world.david), ("b65",), use_all=False, exit_code=True, as_json=True) == 1
+    assert json.loads(capsys.readouterr().out)["projects"][0]["files"][0]["state"] == "local only"
+    monkeypatch.setattr(git_vam.state, "hash_file", real)
+    vam(world.david, "push", "b65")
+    key = f"staging/v-demo/{PROJECT}/new.mov"
+    assert s3_client(world).head_object(Bucket=world.bucket, Key=key)["Metadata"]["md5"] == md5(f)
+    cache = json.loads((world.david / ".git" / "vam" / "hashes.json").read_text())
+    assert [e[3] for e in cache.values()] == [md5(f)]
+    manifest = json.loads((world.staging(world.david).parent / "s3-staging.manifest.json").read_text())
+    assert manifest["files"]["new.mov"]["md5"] == md5(f)
 
 
 def test_a_file_changed_within_the_same_clock_tick_is_hashed_again(world: World) -> None:
