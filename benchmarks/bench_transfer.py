@@ -148,16 +148,6 @@ def transfers(b: Bench, big: Path, small: Path) -> None:
         return ["git-vam", "push", projects[-1], "-q", "--no-commit"]
 
     b.row(op, "git-vam", b.run(cold_push, repo))
-    # warm: the file was hashed before (an earlier `git vam status`), so the
-    # push reads it only to send it
-    warm: list[str] = []
-
-    def hashed_project() -> None:
-        warm.append(b.project(repo, [big]))
-        subprocess.run(["git-vam", "status", warm[-1]], cwd=repo, env=b.env, capture_output=True, check=True)
-
-    b.row(op, "git-vam (hashed)", b.run(lambda i: ["git-vam", "push", warm[-1], "-q", "--no-commit"], repo,
-                                        before=hashed_project))  # fmt: skip
     big_project = projects[-1]
 
     op = "download 1 big file"
@@ -293,7 +283,6 @@ def targets(b: Bench, a: argparse.Namespace) -> list[tuple[str, str, str, str, b
         out.append((name, f"{ours:.2f} s", f"{best} {theirs:.2f} s", f"{r:.2f}× (≤ {limit}×)", r <= limit))
 
     add(f"1. push a new {big} file", "upload 1 big file", 1.0)
-    add(f"1. push a {big} file hashed earlier", "upload 1 big file", 1.0, "git-vam (hashed)")
     add(f"2. pull a {big} file, verified", "download 1 big file", 1.25)
     add(f"3. push {a.small_count} × {a.small_mib} MiB", f"upload {a.small_count} small files", 1.0)
     add(f"3. pull {a.small_count} × {a.small_mib} MiB", f"download {a.small_count} small files", 1.0)
