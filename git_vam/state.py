@@ -240,10 +240,11 @@ class State:
         return out
 
     def save_base(self, project: str, location: str, records: dict[str, BaseRecord]) -> None:
-        write_json_atomic(
-            self._base_path(project),
-            {"location": location, "files": {rel: r.to_json() for rel, r in sorted(records.items())}},
-        )
+        """Write the records (atomically, fsynced), unless the file already says exactly that."""
+        path = self._base_path(project)
+        data = {"location": location, "files": {rel: r.to_json() for rel, r in sorted(records.items())}}
+        if read_json(path) != data:
+            write_json_atomic(path, data)
 
     # -- trash --------------------------------------------------------------
     def trash_path(self, project: str, rel: str) -> Path:
