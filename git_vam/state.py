@@ -1,7 +1,8 @@
 """Per-clone state under ``.git/vam/`` (never committed).
 
-- ``hashes.json``: the hash cache, MD5 by path, valid while inode, size and
-  mtime (ns) are unchanged, so unchanged files are never re-read.
+- ``hashes.json``: the hash cache, MD5 by path (for files sent as multipart
+  uploads also each part's MD5, their Content-MD5), valid while inode, size
+  and mtime (ns) are unchanged, so unchanged files are never re-read.
 - ``base/PROJECT.json``: the last-synced "base" record of every file, the
   version this clone and S3 last agreed on (DESIGN §4).
 - ``tmp/``: partial downloads. ``trash/``: local files a sync replaced.
@@ -67,7 +68,7 @@ def hash_file(path: Path, part_size: int = 0, progress: Callable[[int], None] | 
     """
     digest = hashlib.md5()
     parts: list[bytes] = []
-    feed: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+    feed: queue.Queue[bytes | None] = queue.Queue(maxsize=2)  # bounded memory: 3 chunks at most
 
     def hash_parts() -> None:
         part, filled = hashlib.md5(), 0

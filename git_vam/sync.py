@@ -230,13 +230,19 @@ def _resolve_remote(
                 "mtime": entry.mtime,
             }
     out: dict[str, RemoteObject] = {}
-    unknown: list[RemoteObject] = []
-    for rel, obj in listing.items():
-        info = known.get(obj.etag)
-        if info and info["uploaded_by"]:
-            out[rel] = replace(obj, **info)
-        else:
-            unknown.append(obj)
+
+    def fill(objs: list[RemoteObject]) -> list[RemoteObject]:
+        """Fill what ``known`` covers into ``out``; return the rest."""
+        rest = []
+        for obj in objs:
+            info = known.get(obj.etag)
+            if info and info["uploaded_by"]:
+                out[obj.rel] = replace(obj, **info)
+            else:
+                rest.append(obj)
+        return rest
+
+    unknown = fill(list(listing.values()))
     meta_json = metadata_json() if unknown else None
     if isinstance(meta_json, dict):
         for f in meta_json.get("files") or []:
@@ -250,14 +256,7 @@ def _resolve_remote(
                         "mtime": str(f.get("mtime", "")),
                     },
                 )
-        still = []
-        for obj in unknown:
-            info = known.get(obj.etag)
-            if info and info["uploaded_by"]:
-                out[obj.rel] = replace(obj, **info)
-            else:
-                still.append(obj)
-        unknown = still
+        unknown = fill(unknown)
     for obj in run_parallel(ctx.store.head, unknown, min(16, max(4, ctx.settings["jobs"] * 2))):
         out[obj.rel] = obj
     return dict(sorted(out.items()))

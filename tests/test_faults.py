@@ -27,6 +27,15 @@ def proxy(s3server):
     p.stop()
 
 
+def published_to_jan(world: World, size: int, seed: int) -> Path:
+    """david's raw.mov of ``size`` bytes, pushed, its manifest pulled by jan (not the file)."""
+    src = big_file(world.staging(world.david) / "raw.mov", size, seed=seed)
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    git(world.jan, "pull", "-q")
+    return src
+
+
 def through(proxy: FaultProxy) -> dict[str, str]:
     return {"VAM_ENDPOINT": proxy.url}
 
@@ -81,10 +90,7 @@ def test_ctrl_c_mid_upload_then_rerun(world: World, proxy: FaultProxy) -> None:
 
 def test_dropped_download_resumes_from_the_partial_file(world: World, proxy: FaultProxy) -> None:
     size = 48 * MiB
-    src = big_file(world.staging(world.david) / "raw.mov", size, seed=5)
-    vam(world.david, "push", "b65")
-    git(world.david, "push", "-q")
-    git(world.jan, "pull", "-q")
+    src = published_to_jan(world, size, seed=5)
     proxy.cut_down_after(20 * MiB)
     vam(world.jan, "pull", "b65", code=1, env=through(proxy))
     final = world.staging(world.jan) / "raw.mov"
@@ -102,10 +108,7 @@ def test_dropped_download_resumes_from_the_partial_file(world: World, proxy: Fau
 def test_dropped_parallel_download_resumes_every_range(world: World, proxy: FaultProxy) -> None:
     # above vam.multipartThreshold: fetched as 32 MiB ranges, vam.jobs at a time
     size = 100 * MiB + 4321
-    src = big_file(world.staging(world.david) / "raw.mov", size, seed=15)
-    vam(world.david, "push", "b65")
-    git(world.david, "push", "-q")
-    git(world.jan, "pull", "-q")
+    src = published_to_jan(world, size, seed=15)
     proxy.cut_down_after(50 * MiB)
     vam(world.jan, "pull", "b65", code=1, env=through(proxy))
     assert not (world.staging(world.jan) / "raw.mov").exists()
@@ -121,10 +124,7 @@ def test_dropped_parallel_download_resumes_every_range(world: World, proxy: Faul
 
 
 def test_stalled_download_completes_intact(world: World, proxy: FaultProxy) -> None:
-    src = big_file(world.staging(world.david) / "raw.mov", 8 * MiB, seed=6)
-    vam(world.david, "push", "b65")
-    git(world.david, "push", "-q")
-    git(world.jan, "pull", "-q")
+    src = published_to_jan(world, 8 * MiB, seed=6)
     proxy.stall_down_after(3 * MiB, seconds=3)
     vam(world.jan, "pull", "b65", env=through(proxy))
     assert proxy.stalls == 1
@@ -132,10 +132,7 @@ def test_stalled_download_completes_intact(world: World, proxy: FaultProxy) -> N
 
 
 def test_flipped_byte_is_rejected_and_fetched_again(world: World, proxy: FaultProxy) -> None:
-    src = big_file(world.staging(world.david) / "raw.mov", 6 * MiB, seed=7)
-    vam(world.david, "push", "b65")
-    git(world.david, "push", "-q")
-    git(world.jan, "pull", "-q")
+    src = published_to_jan(world, 6 * MiB, seed=7)
     proxy.flip_down_after(2 * MiB)
     vam(world.jan, "pull", "b65", env=through(proxy))
     assert proxy.flips == 1
@@ -146,10 +143,7 @@ def test_flipped_byte_in_a_parallel_download_fails_the_etag_check_and_is_fetched
     world: World, proxy: FaultProxy
 ) -> None:
     size = 100 * MiB + 7  # multipart: its ranges are its parts, checked against the ETag
-    src = big_file(world.staging(world.david) / "raw.mov", size, seed=16)
-    vam(world.david, "push", "b65")
-    git(world.david, "push", "-q")
-    git(world.jan, "pull", "-q")
+    src = published_to_jan(world, size, seed=16)
     proxy.flip_down_after(40 * MiB)
     vam(world.jan, "pull", "b65", env=through(proxy))
     assert proxy.flips == 1
@@ -157,10 +151,7 @@ def test_flipped_byte_in_a_parallel_download_fails_the_etag_check_and_is_fetched
 
 
 def test_always_corrupted_download_leaves_the_local_file_untouched(world: World, proxy: FaultProxy) -> None:
-    big_file(world.staging(world.david) / "raw.mov", 6 * MiB, seed=8)
-    vam(world.david, "push", "b65")
-    git(world.david, "push", "-q")
-    git(world.jan, "pull", "-q")
+    published_to_jan(world, 6 * MiB, seed=8)
     vam(world.jan, "pull", "b65")
     old = md5(world.staging(world.jan) / "raw.mov")
     big_file(world.staging(world.david) / "raw.mov", 6 * MiB, seed=9)
