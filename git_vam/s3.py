@@ -429,22 +429,33 @@ class S3Store:
     def _put_single(
         self, path: Path, key: str, md5: str, meta: dict[str, str], cond: dict[str, str], progress: Progress | None
     ) -> str:
-        with _FileSlice(path, 0, path.stat().st_size, progress, self.throttle) as body:
-            resp = self._call(
-                self.client.put_object,
-                key,
-                Bucket=self.bucket,
-                Key=key,
-                Body=body,
-                Metadata=meta,
-                ContentMD5=base64.b64encode(bytes.fromhex(md5)).decode(),
-                **cond,
-                **self._sse_args(),
-            )
-        etag = str(resp["ETag"])
-        if not self.sse and etag.strip('"') != md5:
-            raise S3Error(f"S3 stored {key} with ETag {etag}, not the MD5 sent ({md5}).", "Run the push again.")
+        size = path.stat().st_size
+        etag, _ = self._send_slice(
+            self.client.put_object, key, key, path, 0, size, bytes.fromhex(md5), progress,
+            Metadata=meta, **cond, **self._sse_args(),
+        )  # fmt: skip
         return etag
+
+    def _send_slice(
+        self, call: Callable[..., Any], what: str, key: str, path: Path, offset: int, length: int,
+        digest: bytes | None, progress: Progress | None, **args: Any,
+    ) -> tuple[str, bytes]:  # fmt: skip
+        """Send ``length`` bytes of ``path`` from ``offset`` as the body of ``call``
+        (PutObject or UploadPart), streamed, with their Content-MD5 (``digest``,
+        else hashed from the file first), which S3 checks. Returns ``(ETag,
+        digest)``. Without SSE the ETag S3 returns is the MD5 of what it stored
+        and must equal ``digest`` (under SSE-KMS it is not an MD5; S3's own
+        Content-MD5 check stands). Raises S3Error naming ``what`` otherwise."""
+        with _FileSlice(path, offset, length, progress, self.throttle) as body:
+            digest = digest or body.md5()
+            resp = self._call(
+                call, key, Bucket=self.bucket, Key=key, Body=body,
+                ContentMD5=base64.b64encode(digest).decode(), **args,
+            )  # fmt: skip
+        etag = str(resp["ETag"])
+        if not self.sse and etag.strip('"') != digest.hex():
+            raise S3Error(f"S3 stored {what} as ETag {etag}, not the MD5 sent ({digest.hex()}).", "Run the push again.")
+        return etag, digest
 
     def _put_multipart(
         self,
@@ -509,22 +520,12 @@ class S3Store:
         def send(number: int) -> None:
             offset = (number - 1) * part_size
             length = min(part_size, size - offset)
-            with _FileSlice(path, offset, length, None, self.throttle) as body:
-                digest = part_md5s[number - 1] if part_md5s else body.md5()
-                resp = self._call(
-                    self.client.upload_part,
-                    key,
-                    Bucket=self.bucket,
-                    Key=key,
-                    UploadId=upload_id,
-                    PartNumber=number,
-                    Body=body,
-                    ContentMD5=base64.b64encode(digest).decode(),
-                )
-            if resp["ETag"].strip('"') != digest.hex():
-                raise S3Error(f"S3 stored part {number} of {key} damaged.", "Run the push again.")
+            etag, digest = self._send_slice(
+                self.client.upload_part, f"part {number} of {key}", key, path, offset, length,
+                part_md5s[number - 1] if part_md5s else None, None, UploadId=upload_id, PartNumber=number,
+            )  # fmt: skip
             with lock:
-                done[number] = {"etag": str(resp["ETag"]), "md5": digest.hex()}
+                done[number] = {"etag": etag, "md5": digest.hex()}
                 persist()
             if progress:
                 progress(length)
