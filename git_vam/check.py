@@ -257,6 +257,18 @@ def check_gitignore(root: Path, video_exts: tuple[str, ...]) -> list[tuple[str, 
     return [(sample, what) for sample, what in gitignore_samples(video_exts) if not spec.match_file(sample)]
 
 
+def tracked_risks(root: Path) -> list[str]:
+    """Paths git tracks inside (or as) an ``s3-staging`` folder, and tracked
+    ``.video-tools.env`` files: git would overwrite the untracked files there on
+    the next checkout, or hand someone's settings to everyone (DESIGN §6)."""
+    proc = subprocess.run(
+        ["git", "ls-files", "-z", "--", ":(glob)**/s3-staging", ":(glob)**/s3-staging/**",
+         ":(glob)**/.video-tools.env"],
+        cwd=root, capture_output=True,
+    )  # fmt: skip
+    return sorted({p.decode("utf-8", "replace") for p in proc.stdout.split(b"\0") if p})
+
+
 def fix_gitignore(root: Path, video_exts: tuple[str, ...]) -> bool:
     """Rewrite the managed block at the end of ``.gitignore`` so no earlier
     exception can override it. Returns True when the file changed."""

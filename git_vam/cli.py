@@ -17,6 +17,7 @@ import click
 
 from git_vam import __version__
 from git_vam.errors import EXIT_USAGE, VamError
+from git_vam.fs import printable
 
 F = Callable[..., Any]
 
@@ -360,6 +361,18 @@ def restore(project: str, to: str | None, tier: str, check_status: bool, force: 
     )
 
 
+@cli.command()
+@common
+def trust(as_json: bool, **_: Any) -> int:
+    """Accept the destination (endpoint, bucket, prefixes, region, SSE, notify) that .vamconfig now names.
+
+    Shows what changed since this clone last used S3, in which commit and by whom.
+    """
+    from git_vam.commands import trust_cmd
+
+    return trust_cmd.run(as_json=as_json)
+
+
 @cli.command("config")
 @common
 def config_cmd(as_json: bool, **_: Any) -> int:
@@ -400,9 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     except VamError as exc:
         if debug:
             traceback.print_exc()
-        click.echo(f"git vam: {exc.message}", err=True)
+        click.echo(f"git vam: {printable(exc.message)}", err=True)
         if exc.remedy:
-            click.echo(f"  {exc.remedy}", err=True)
+            click.echo(f"  {printable(exc.remedy)}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         click.echo("Interrupted. Run the same command again: transfers resume.", err=True)
@@ -411,18 +424,26 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         log = _crash_log(exc)
-        click.echo(f"git vam: unexpected error: {type(exc).__name__}: {exc}", err=True)
+        click.echo(f"git vam: unexpected error: {type(exc).__name__}: {printable(exc)}", err=True)
         click.echo(f"  Details in {log}; run with --debug to see the traceback.", err=True)
         return 1
     return int(result or 0)
 
 
 def _crash_log(exc: Exception) -> str:
-    import tempfile
+    """Write the traceback to ``.git/vam/crash.log`` (private to this clone, mode
+    0600), never to a fixed path in a shared temp folder (DESIGN §6)."""
+    import subprocess
 
-    path = Path(tempfile.gettempdir()) / "git-vam-crash.log"
+    proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], capture_output=True, text=True)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return "(no crash log outside a repository)"
+    path = Path(proc.stdout.strip()) / "vam" / "crash.log"
     try:
-        path.write_text("".join(traceback.format_exception(exc)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write("".join(traceback.format_exception(exc)))
     except OSError:
         return "(could not write a crash log)"
     return str(path)

@@ -126,6 +126,13 @@ KEYS: tuple[Key, ...] = (
     Key("multipartThreshold", "64MB", parse_size),
 )
 KEY_BY_LOWER = {k.name.lower(): k for k in KEYS}
+# Never taken from the tracked .vamconfig (DESIGN §6): who you are and how much of
+# your link git-vam may use are yours, not something a commit can set.
+PERSONAL = ("user", "jobs", "maxBandwidth")
+# Where data goes: a change of these in .vamconfig stops transfers until `git vam trust`.
+DESTINATION = ("endpoint", "bucket", "stagingPrefix", "archivePrefix", "region", "sse", "kmsKeyId", "notify")
+# The pre-commit guard, when set by the team: it may be tightened, never turned off.
+GITHUB_HARD_LIMIT = 100 * 1024**2  # GitHub refuses files over 100 MB
 # The AWS variables that the environment layer reads besides VAM_*.
 AWS_ENV = {"endpoint": ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"), "region": ("AWS_REGION", "AWS_DEFAULT_REGION")}
 CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
@@ -139,6 +146,10 @@ class Settings:
     origins: dict[str, str] = field(default_factory=dict)
     # Credentials from .video-tools.env, used only when the environment has none.
     env_file_credentials: dict[str, str] = field(default_factory=dict)
+    # The destination keys as .vamconfig names them (raw text), for the trust check.
+    team_destination: dict[str, str] = field(default_factory=dict)
+    # One line each: a team value ignored or replaced by its default (shown once).
+    warnings: list[str] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
@@ -269,15 +280,37 @@ def load(
         if key.default is not None:
             raw[key.name] = (key.default, "default")
 
-    config_file = repo_root / CONFIG_FILE
-    if config_file.is_file():
-        for lname, text in _read_vamconfig(config_file).items():
-            if lname in KEY_BY_LOWER:
-                raw[KEY_BY_LOWER[lname].name] = (text, CONFIG_FILE)
-
     settings = Settings()
+    config_file = repo_root / CONFIG_FILE
+    if config_file.is_file() and not config_file.is_symlink():
+        team = _read_vamconfig(config_file)
+        by_lower = {name.lower(): name for name in DESTINATION}
+        settings.team_destination = {by_lower[k]: v for k, v in team.items() if k in by_lower}
+        for lname, text in team.items():
+            team_key = KEY_BY_LOWER.get(lname)
+            if team_key is None:
+                continue
+            if team_key.name in PERSONAL:
+                settings.warnings.append(
+                    f"vam.{team_key.name} in {CONFIG_FILE} is ignored: it is a personal setting "
+                    f"(set it with `git config vam.{team_key.name} …`)."
+                )
+                continue
+            try:
+                team_key.parse(text)
+            except ValueError as exc:
+                # one bad tracked value must not block every collaborator's commit
+                settings.warnings.append(f"vam.{team_key.name} in {CONFIG_FILE}: {exc}; using the default.")
+                continue
+            raw[team_key.name] = (text, CONFIG_FILE)
+
     env_file = repo_root / ENV_FILE
-    if env_file.is_file():
+    if env_file.is_file() and _is_tracked(repo_root, ENV_FILE):
+        settings.warnings.append(
+            f"{ENV_FILE} is tracked by git, so anyone could have written it: ignored. "
+            f"Run `git rm --cached {ENV_FILE}` and keep it private."
+        )
+    elif env_file.is_file():
         values = _read_env_file(env_file)
         for key in KEYS:
             if key.env_file and values.get(key.env_file):
@@ -316,7 +349,26 @@ def load(
         settings.origins[key.name] = origin
     if settings.values["jobs"] < 1:
         raise ConfigError("vam.jobs must be at least 1.", "Set e.g. `git config vam.jobs 4`.")
+    _keep_guard_on(settings)
     return settings
+
+
+def _keep_guard_on(settings: Settings) -> None:
+    """A team value from ``.vamconfig`` may tighten the pre-commit guard, never turn
+    it off for everyone: its video extensions add to the built-in ones, and its
+    size limit stays at or under GitHub's hard 100 MB limit."""
+    if settings.origins.get("videoExtensions") == CONFIG_FILE:
+        defaults = parse_extensions(KEY_BY_LOWER["videoextensions"].default or "")
+        settings.values["videoExtensions"] = tuple(sorted(set(settings.values["videoExtensions"]) | set(defaults)))
+    if settings.origins.get("maxFileSize") == CONFIG_FILE and settings.values["maxFileSize"] > GITHUB_HARD_LIMIT:
+        settings.warnings.append(f"vam.maxFileSize in {CONFIG_FILE} is over GitHub's 100 MB limit; using 100MB.")
+        settings.values["maxFileSize"] = GITHUB_HARD_LIMIT
+
+
+def _is_tracked(repo_root: Path, name: str) -> bool:
+    """Whether git tracks ``name`` (one ``git ls-files`` call)."""
+    proc = subprocess.run(["git", "ls-files", "-z", "--", name], cwd=repo_root, capture_output=True)
+    return bool(proc.stdout.strip(b"\0"))
 
 
 def finish(settings: Settings, brand: str, git_user: str | None) -> Settings:

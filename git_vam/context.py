@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_vam import config
 from git_vam import repo as gitrepo
+from git_vam.fs import printable
 from git_vam.state import State
 
 if TYPE_CHECKING:
@@ -49,11 +51,15 @@ class Context:
     def store(self) -> S3Store:
         """The bucket; created on first use so commands that stay local never import boto3."""
         if self._store is None:
+            from git_vam import trust
             from git_vam.s3 import S3Store
+
+            bucket = self.settings.bucket  # "no bucket configured" comes first
+            trust.check(self.root, self.state.dir, self.settings)  # DESIGN §6: no silent change of destination
 
             creds = {} if os.environ.get("AWS_ACCESS_KEY_ID") else self.settings.env_file_credentials
             self._store = S3Store(
-                bucket=self.settings.bucket,
+                bucket=bucket,
                 endpoint=self.settings.get("endpoint"),
                 region=self.settings["region"],
                 credentials=creds,
@@ -62,8 +68,12 @@ class Context:
                 kms_key_id=self.settings.get("kmsKeyId"),
                 accelerate=self.settings["accelerate"],
                 max_bandwidth=self.settings["maxBandwidth"],
-                max_attempts=1 if self.quick else 5,
-                connect_timeout=3 if self.quick else 10,
+                # Hooks (DESIGN §5): short timeouts and at most one retry, so a server
+                # that refuses, hangs or throttles cannot hold git for more than ~15 s.
+                max_attempts=2 if self.quick else 5,
+                connect_timeout=2 if self.quick else 10,
+                read_timeout=4 if self.quick else 60,
+                stream_retries=1 if self.quick else 5,
             )
         return self._store
 
@@ -72,8 +82,9 @@ class Context:
         return f"{self.settings['stagingPrefix']}{self.brand}/{project}/"
 
     def location(self, project: str) -> str:
-        """``bucket/prefix``: what base records are valid against."""
-        return f"{self.settings.bucket}/{self.staging_prefix(project)}"
+        """``endpoint bucket/prefix``: what base records are valid against (records
+        made against another server, bucket or prefix say nothing about this one)."""
+        return f"{self.settings.get('endpoint') or 'aws'} {self.settings.bucket}/{self.staging_prefix(project)}"
 
     def projects(self, names: tuple[str, ...], use_all: bool) -> list[gitrepo.Project]:
         return gitrepo.resolve_projects(self.root, names, use_all, self.cwd)
@@ -88,4 +99,6 @@ def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None
     root, git_dir = gitrepo.locate(cwd)
     settings = config.load(root, flags)
     config.finish(settings, root.name, gitrepo.git_user_name(root))
+    for warning in settings.warnings:
+        print(f"git vam: warning: {printable(warning)}", file=sys.stderr)
     return Context(root=root, settings=settings, state=State(git_dir), cwd=cwd, quick=quick)

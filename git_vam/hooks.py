@@ -228,6 +228,7 @@ def auto_pull(root: Path, old_ref: str, new_ref: str) -> int:
     """Download the staging files whose manifest entries changed from ``old_ref``
     to ``new_ref``. Always returns 0: a hook must never fail the git command."""
     try:
+        _warn_tracked(root)
         old, new = _resolve(root, old_ref), _resolve(root, new_ref)
         if not old or not new or old == new:
             return 0
@@ -244,6 +245,19 @@ def auto_pull(root: Path, old_ref: str, new_ref: str) -> int:
     except Exception as exc:  # noqa: BLE001 - a hook must never break git
         print(f"git vam: could not pull staging files ({exc}); run `git vam pull --all` later.", file=sys.stderr)
     return 0
+
+
+def _warn_tracked(root: Path) -> None:
+    """One line per tracked s3-staging path or .video-tools.env (DESIGN §6)."""
+    from git_vam.check import tracked_risks
+    from git_vam.fs import printable
+
+    for path in tracked_risks(root):
+        print(
+            f"git vam: warning: git tracks {printable(path)}; checkouts may overwrite local staging files "
+            "(run `git vam check --gitignore`).",
+            file=sys.stderr,
+        )
 
 
 def pre_push(root: Path, stdin: str) -> int:

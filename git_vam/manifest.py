@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from git_vam.errors import ConfigError
+from git_vam.fs import printable
 
 FORMAT_VERSION = 1
 
@@ -57,16 +58,17 @@ class Entry:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Entry:
+        # written by someone else: control characters escaped (DESIGN §6)
         return cls(
-            md5=str(data["md5"]),
+            md5=printable(data["md5"]),
             size=int(data["size"]),
-            uploaded_by=str(data.get("uploaded_by", "")),
-            uploaded_at=str(data.get("uploaded_at", "")),
-            etag=str(data.get("etag", "")),
-            mtime=str(data.get("mtime", "")),
+            uploaded_by=printable(data.get("uploaded_by", "")),
+            uploaded_at=printable(data.get("uploaded_at", "")),
+            etag=printable(data.get("etag", "")),
+            mtime=printable(data.get("mtime", "")),
             deleted=bool(data.get("deleted", False)),
-            deleted_by=str(data.get("deleted_by", "")),
-            deleted_at=str(data.get("deleted_at", "")),
+            deleted_by=printable(data.get("deleted_by", "")),
+            deleted_at=printable(data.get("deleted_at", "")),
         )
 
     def tombstone(self, by: str, at: str) -> Entry:
@@ -106,6 +108,11 @@ def load(path: Path, brand: str, project: str) -> Manifest:
     Raises ConfigError (exit 2) when it is not valid manifest JSON, saying how
     to get a good one back; nothing is overwritten in that case.
     """
+    if path.is_symlink():  # a committed link would make us read (and rewrite) another file
+        raise ConfigError(
+            f"{project}/{path.name} is a symlink: refused.",
+            f"Replace it with the real manifest (`git vam manifest {project}` rebuilds it from S3).",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -123,7 +130,19 @@ def load(path: Path, brand: str, project: str) -> Manifest:
             f"by deleting it and running `git vam pull {project}`.",
         ) from None
     extra = {k: v for k, v in data.items() if k not in ("version", "brand", "project", "files")}
-    return Manifest(str(data.get("brand") or brand), project, files, extra)
+    if "archive" in extra and not valid_archive_record(extra["archive"]):
+        del extra["archive"]  # a record of the wrong shape is no record (it would crash its readers)
+    return Manifest(printable(data.get("brand") or brand), project, files, extra)
+
+
+def valid_archive_record(record: Any) -> bool:
+    """Whether ``record`` has the shape ``archive`` writes: ``key``, ``md5`` and
+    ``storage_class`` strings, ``size`` and ``files`` whole numbers."""
+    if not isinstance(record, dict) or not isinstance(record.get("key"), str) or not record["key"]:
+        return False
+    numbers = all(type(record.get(k, 0)) is int for k in ("size", "files"))  # bool is no size
+    texts = all(isinstance(record.get(k, ""), str) for k in ("md5", "storage_class", "archived_by", "archived_at"))
+    return numbers and texts
 
 
 def save(path: Path, manifest: Manifest) -> bool:

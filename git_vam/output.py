@@ -14,9 +14,10 @@ from typing import Any
 
 from rich.console import Console
 
+from git_vam.fs import printable
 from git_vam.units import human_size
 
-__all__ = ["human_size", "out", "err", "print_json", "reporter"]
+__all__ = ["human_size", "out", "err", "print_json", "printable", "reporter"]
 
 _out = Console(highlight=False, soft_wrap=True)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)

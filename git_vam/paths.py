@@ -10,29 +10,16 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+
+from git_vam.fs import safe_rel
+
+__all__ = ["OS_JUNK", "Skipped", "conflict_name", "is_conflict_copy", "safe_rel", "scan"]
 
 # Files the operating system drops into folders; never shared.
 OS_JUNK = {".DS_Store", "Thumbs.db", "desktop.ini"}
 CONFLICT_RE = re.compile(r"\.conflict-[^/]+-\d{8}T\d{6}(\.[^./]*)?$")
-
-
-def safe_rel(rel: str) -> str | None:
-    """``rel`` as an NFC POSIX path inside the staging folder, or None if unsafe.
-
-    Unsafe: empty, absolute, a drive letter, ``.``/``..`` or empty segments,
-    backslashes, NUL or other control characters.
-    """
-    if not rel or rel.startswith("/") or "\\" in rel or re.search(r"[\x00-\x1f]", rel):
-        return None
-    if re.match(r"^[A-Za-z]:", rel):
-        return None
-    parts = rel.split("/")
-    if any(p in ("", ".", "..") for p in parts):
-        return None
-    return unicodedata.normalize("NFC", rel)
 
 
 def conflict_name(rel: str, user: str, stamp: str) -> str:
@@ -70,7 +57,11 @@ def scan(staging: Path) -> tuple[dict[str, Path], list[Skipped]]:
     """
     files: dict[str, Path] = {}
     skipped: list[Skipped] = []
-    if not staging.is_dir():
+    if not os.path.lexists(staging):
+        return files, skipped
+    if staging.is_symlink() or not staging.is_dir():
+        # a committed link (s3-staging -> ~/.aws) must never be read (DESIGN §6)
+        skipped.append(Skipped(".", "s3-staging is a symlink or not a folder: refused"))
         return files, skipped
     root = staging.resolve()
     for dirpath, dirnames, filenames in os.walk(staging, followlinks=False, onerror=None):

@@ -7,6 +7,7 @@ to mean the project that holds the current directory.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,8 +97,12 @@ def git_user_name(root: Path) -> str | None:
 
 
 def all_projects(root: Path) -> list[str]:
-    """Names of the top-level folders that can be projects (not hidden), sorted."""
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    """Names of the top-level folders that can be projects (not hidden), sorted.
+
+    A symlink is never a project, even to a folder: a committed link
+    (``b01-old -> ~/Movies``) would lead archive and push outside the
+    repository (DESIGN §6)."""
+    return sorted(p.name for p in root.iterdir() if not p.is_symlink() and p.is_dir() and not p.name.startswith("."))
 
 
 def synced_projects(root: Path) -> list[str]:
@@ -105,7 +110,7 @@ def synced_projects(root: Path) -> list[str]:
     return [
         name
         for name in all_projects(root)
-        if (root / name / STAGING_DIR).is_dir() or (root / name / MANIFEST_NAME).is_file()
+        if os.path.lexists(root / name / STAGING_DIR) or (root / name / MANIFEST_NAME).is_file()
     ]
 
 

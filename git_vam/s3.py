@@ -33,6 +33,7 @@ import botocore.utils
 from botocore.config import Config
 
 from git_vam.errors import ConfigError, ConflictError, S3Error, VamError
+from git_vam.fs import open_tmp, printable
 from git_vam.pool import run_parallel
 
 MAX_PARTS = 10_000  # S3 limit: 10,000 parts per multipart upload
@@ -72,7 +73,8 @@ def _timestamp(value: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        return botocore.utils.parse_timestamp(value)
+        parsed: datetime = botocore.utils.parse_timestamp(value)
+        return parsed
 
 
 @functools.lru_cache(maxsize=1)
@@ -110,10 +112,14 @@ class RemoteObject:
         return int(count) if dash and count.isdigit() else 0
 
 
+def _is_md5(text: str) -> bool:
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
 def _md5_from_etag(etag: str) -> str:
     """A single-part, unencrypted object's ETag is its MD5; a multipart one (``…-N``) is not."""
     plain = etag.strip('"')
-    return plain if len(plain) == 32 and all(c in "0123456789abcdef" for c in plain) else ""
+    return plain if _is_md5(plain) else ""
 
 
 class Throttle:
@@ -174,6 +180,8 @@ class S3Store:
     max_bandwidth: int = 0
     max_attempts: int = 5
     connect_timeout: float = 10
+    read_timeout: float = 60
+    stream_retries: int = 5  # a dropped download stream resumes this many times per range
     _client: Any = None
 
     def __post_init__(self) -> None:
@@ -202,7 +210,7 @@ class S3Store:
                     # exponential backoff and jitter.
                     retries={"mode": "standard", "max_attempts": self.max_attempts},
                     connect_timeout=self.connect_timeout,
-                    read_timeout=60,
+                    read_timeout=self.read_timeout,
                     max_pool_connections=max(10, self.jobs * 3),
                     s3=s3_options,
                     request_checksum_calculation="when_required",
@@ -267,7 +275,8 @@ class S3Store:
                     f"Bucket {self.bucket!r} is in another region than {self.region!r}.",
                     "Set vam.region (or AWS_REGION) to the bucket's region.",
                 )
-            return S3Error(f"S3 error on {key or self.bucket}: {code or status} {err.get('Message', '')}".strip())
+            text = f"S3 error on {key or self.bucket}: {code or status} {err.get('Message', '')}"
+            return S3Error(printable(text.strip())[:500])
         if isinstance(exc, botocore.exceptions.BotoCoreError):
             return S3Error(f"S3 request failed: {exc}", "Run again; add --debug for details.")
         return S3Error(f"S3 request failed: {exc}")
@@ -326,14 +335,17 @@ class S3Store:
     def head(self, obj: RemoteObject) -> RemoteObject:
         """``obj`` completed with its metadata (md5, uploaded-by, uploaded-at, mtime)."""
         resp = self._call(self.client.head_object, obj.key, Bucket=self.bucket, Key=obj.key)
-        meta = {k.lower(): unquote(v) for k, v in resp.get("Metadata", {}).items()}
+        # metadata is written by whoever uploaded: control characters escaped, an
+        # md5 that is not 32 hex digits ignored (DESIGN §6)
+        meta = {k.lower(): printable(unquote(v))[:200] for k, v in resp.get("Metadata", {}).items()}
+        md5 = meta.get("md5", "").lower()
         return RemoteObject(
             key=obj.key,
             rel=obj.rel,
             size=int(resp["ContentLength"]),
             etag=str(resp["ETag"]),
             last_modified=obj.last_modified,
-            md5=meta.get("md5") or obj.md5,
+            md5=md5 if _is_md5(md5) else obj.md5,
             uploaded_by=meta.get("uploaded-by", ""),
             uploaded_at=meta.get("uploaded-at", ""),
             mtime=meta.get("mtime", ""),
@@ -685,8 +697,23 @@ class S3Store:
     def abort_upload(self, key: str, upload_id: str) -> None:
         self._call(self.client.abort_multipart_upload, key, Bucket=self.bucket, Key=key, UploadId=upload_id)
 
-    def delete(self, key: str) -> None:
-        self._call(self.client.delete_object, key, Bucket=self.bucket, Key=key)
+    def delete(self, key: str, if_match: str = "") -> None:
+        """Delete ``key``; with ``if_match`` only while it still has that ETag
+        (ConflictError otherwise: someone uploaded a newer version)."""
+        extra = {"IfMatch": if_match} if if_match else {}
+        self._call(self.client.delete_object, key, Bucket=self.bucket, Key=key, **extra)
+
+    def delete_version(self, obj: RemoteObject, trash_key: str) -> str:
+        """Delete exactly the version ``obj`` saw, keeping it recoverable.
+
+        First a server-side copy to ``trash_key`` (``CopySourceIfMatch``: only that
+        version), then a conditional DeleteObject (``If-Match``). A server that
+        ignores ``If-Match`` on deletes still leaves the version seen in the trash.
+        Returns ``trash_key``; raises ConflictError when the object changed.
+        """
+        self.keep_copy(obj, trash_key)
+        self.delete(obj.key, if_match=obj.etag)
+        return trash_key
 
     # -- downloading ----------------------------------------------------------
     def download(
@@ -695,7 +722,7 @@ class S3Store:
         tmp: Path,
         *,
         progress: Progress | None = None,
-        retries: int = 5,
+        retries: int | None = None,
         jobs: int | None = None,
         chunk_size: int = DOWNLOAD_CHUNK,
     ) -> str:
@@ -724,6 +751,7 @@ class S3Store:
         local write errors.
         """
         jobs = self.jobs if jobs is None else jobs
+        retries = self.stream_retries if retries is None else retries
         # unit: the span one MD5 covers (the object's part when the ETag can check
         # it, else a whole range); a range is a whole number of units
         unit = chunk = max(obj.size, 1)
@@ -734,7 +762,7 @@ class S3Store:
         count = max(1, -(-obj.size // chunk))
         ledger = _RangeLedger.resume(tmp, obj.etag, chunk, count)
         tmp.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_RDWR | os.O_CREAT)
+        fd = open_tmp(tmp)
         failed = threading.Event()
         digests: list[bytes] = [b""] * max(1, -(-obj.size // unit))
         try:
@@ -761,6 +789,12 @@ class S3Store:
                         for data in _iter_body(resp["Body"]):
                             if failed.is_set():
                                 return
+                            if offset + len(data) > end:
+                                # a server answer is bounded: never more than the Range asked for
+                                raise S3Error(
+                                    f"S3 sent more bytes than asked for {printable(obj.key)} (at byte {end}).",
+                                    "Check vam.endpoint: the server or a proxy in front of it misbehaves.",
+                                )
                             os.pwrite(fd, data, offset)
                             hasher.update(data)
                             offset += len(data)

@@ -19,7 +19,6 @@ import hashlib
 import json
 import os
 import queue
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -256,15 +255,4 @@ class State:
         while dest.exists():
             dest = self.trash_dir / f"{stamp}-{n}" / project / rel
             n += 1
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        return dest
-
-    def move_to_trash(self, path: Path, project: str, rel: str) -> Path:
-        """Move ``path`` into the trash (rename; copy across filesystems). Returns the new path."""
-        dest = self.trash_path(project, rel)
-        try:
-            os.replace(path, dest)
-        except OSError:
-            shutil.copy2(path, dest)
-            path.unlink()
         return dest

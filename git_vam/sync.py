@@ -18,12 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from git_vam import fs
 from git_vam import manifest as mf
 from git_vam.errors import ConflictError, VamError
 from git_vam.paths import Skipped, conflict_name, scan
 from git_vam.plan import Action, FilePlan, Version, plan
 from git_vam.pool import run_parallel
-from git_vam.repo import Project
+from git_vam.repo import STAGING_DIR, Project
 from git_vam.state import BaseRecord, read_json, write_json_atomic
 
 if TYPE_CHECKING:
@@ -162,6 +163,10 @@ def gather(
         if not tolerate_bad_manifest:
             raise
         manifest = mf.Manifest(ctx.brand, project.name)
+    # A committed symlink as the project or its s3-staging/ would lead reads and
+    # writes out of the repository (DESIGN §6): the project is refused whole.
+    fs.check_folder(project.path, ctx.root, "a project")
+    fs.check_folder(project.staging, ctx.root, "s3-staging")
     view = View(project, ctx.staging_prefix(project.name), manifest)
     remote, refused = listing if listing is not None else ctx.store.list_prefix(view.prefix)
     view.refused = list(refused)
@@ -262,6 +267,21 @@ def _resolve_remote(
     return dict(sorted(out.items()))
 
 
+def staging_rel(project: Project, rel: str) -> str:
+    """``PROJECT/s3-staging/REL``: a staging file's path below the work tree, the
+    form ``fs`` walks without following links."""
+    return f"{project.name}/{STAGING_DIR}/{rel}"
+
+
+def trash_key(ctx: Context, project: str, rel: str, obj: RemoteObject) -> str:
+    """Where a replaced or deleted staging object is kept on S3:
+    ``{stagingPrefix}.vam-trash/{brand}/{project}/{rel}.{time}.{etag}``, named by
+    time and the kept version's own ETag so two in one second never share a key."""
+    stamp = utc_now().replace("-", "").replace(":", "")
+    tag = obj.plain_etag.replace("-", "")[:16]
+    return f"{ctx.settings['stagingPrefix']}{TRASH_PREFIX}{ctx.brand}/{project}/{rel}.{stamp}.{tag}"
+
+
 def make_plan(view: View, direction: str, *, force: bool = False, delete: bool = False) -> list[FilePlan]:
     return plan(direction, view.local, view.remote, view.base, force=force, delete=delete)
 
@@ -332,14 +352,19 @@ def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold:
         return _download(ctx, view, item, reporter, threshold)
     if item.action is Action.DELETE_REMOTE:
         obj = view.remote_objs[rel]
-        ctx.store.delete(obj.key)
+        try:
+            # only the version planned on: a collaborator's newer one is never lost
+            kept = ctx.store.delete_version(obj, trash_key(ctx, view.project.name, rel, obj))
+        except ConflictError:
+            return Outcome(item, False, "conflict: changed on S3 meanwhile, not deleted; run git vam status")
         del view.remote_objs[rel]
         view.base.pop(rel, None)
         old = view.manifest.files.get(rel) or mf.Entry(obj.md5, obj.size)
         view.manifest.files[rel] = old.tombstone(ctx.user, utc_now())
-        return Outcome(item, True, "deleted on S3")
+        return Outcome(item, True, f"deleted on S3 (recoverable from {kept})")
     if item.action is Action.DELETE_LOCAL:
-        dest = ctx.state.move_to_trash(view.local_paths[rel], view.project.name, rel)
+        dest = ctx.state.trash_path(view.project.name, rel)
+        fs.take(ctx.root, staging_rel(view.project, rel), dest)
         view.base.pop(rel, None)
         return Outcome(item, True, f"moved to {dest.relative_to(ctx.root)}")
     if item.action is Action.RECORD:
@@ -386,9 +411,7 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
         # no transfer over the user's link), outside every project prefix.
         # Named by time and the kept version's own ETag: two replacements in
         # one second must not land on one key.
-        stamp = uploaded_at.replace("-", "").replace(":", "")
-        tag = remote.plain_etag.replace("-", "")[:16]
-        kept = f"{ctx.settings['stagingPrefix']}{TRASH_PREFIX}{ctx.brand}/{view.project.name}/{rel}.{stamp}.{tag}"
+        kept = trash_key(ctx, view.project.name, rel, remote)
         try:
             ctx.store.keep_copy(remote, kept)
         except ConflictError:
@@ -433,15 +456,14 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
 
     rel = item.rel
     obj = view.remote_objs[rel]
-    staging = view.project.staging
     if item.action is Action.CONFLICT_COPY:
         target_rel = conflict_name(rel, obj.uploaded_by or "unknown", obj.uploaded_at or obj.last_modified)
     else:
         target_rel = rel
-    dest = staging / target_rel
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    if not dest.parent.resolve().is_relative_to(staging.resolve()):
-        return Outcome(item, False, "refused: its folder is a link out of s3-staging/")
+    dest = view.project.staging / target_rel
+    if os.path.lexists(dest) and not (dest.is_file() and not dest.is_symlink()):
+        # a folder (or link, or fifo) where S3 has a file: never replaced (DESIGN §6)
+        return Outcome(item, False, "conflict: a folder or link of that name is here; not replaced")
     if item.action is Action.CONFLICT_COPY and dest.is_file() and ctx.state.md5(dest) == obj.md5:
         return Outcome(item, False, f"{item.reason} (already saved as {target_rel})")
     tmp = ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")
@@ -466,17 +488,15 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
     mtime = ts_from_iso(obj.mtime)
     if mtime is not None:
         os.utime(tmp, (time.time(), mtime))
-    trashed = ""
-    if dest.exists() or dest.is_symlink():
-        # Keep the replaced version: hard-link it into the trash, then swap the
-        # verified download in with one atomic rename (no moment without a file).
+    # The verified download goes in with one atomic rename, every folder on the
+    # way opened without following links; a replaced version is kept in the trash.
+    try:
         keep = ctx.state.trash_path(view.project.name, target_rel)
-        try:
-            os.link(dest, keep)
-        except OSError:
-            ctx.state.move_to_trash(dest, view.project.name, target_rel)
-        trashed = " (previous version in .git/vam/trash)"
-    os.replace(tmp, dest)
+        replaced = fs.place(tmp, ctx.root, staging_rel(view.project, target_rel), keep=keep)
+    except fs.UnsafePath as exc:
+        discard_download(tmp)
+        return Outcome(item, False, f"refused: {exc.message}")
+    trashed = " (previous version in .git/vam/trash)" if replaced else ""
     discard_download(tmp)
     ctx.state.remember_md5(dest, got)
     if item.action is Action.CONFLICT_COPY:

@@ -14,6 +14,7 @@ import contextlib
 import socket
 import threading
 import time
+from typing import Any
 
 
 class FaultProxy:
@@ -144,19 +145,19 @@ class FaultProxy:
                     s.close()
 
 
-class HostileListingProxy:
-    """An HTTP reverse proxy that adds hostile keys to ListObjectsV2 answers
-    and, with ``region``, refuses requests signed for another region as AWS does.
-
-    SeaweedFS refuses such keys itself, but AWS accepts them, so a bucket shared
-    with other tools may hold them. The request's Host header is forwarded
-    unchanged, so SigV4 signatures still verify at the server.
+class InterceptProxy:
+    """An HTTP reverse proxy in front of the S3 server that lets a test act on the
+    traffic. Subclasses (or tests) override ``refuse`` (answer instead of the
+    server), ``before`` (act just before a request is forwarded, e.g. a
+    collaborator uploads a newer version right before our DELETE) and
+    ``transform`` (change the answer). ``extra_body`` bytes are appended to
+    every ranged GET answer (a server that sends more than the Range asked for).
+    The request's Host header is kept, so SigV4 signatures still verify.
     """
 
-    def __init__(self, target_port: int, extra_keys: list[str], region: str = "") -> None:
+    def __init__(self, target_port: int) -> None:
         import http.client
         import http.server
-        from urllib.parse import parse_qs, quote, urlsplit
 
         proxy = self
 
@@ -166,58 +167,51 @@ class HostileListingProxy:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def _forward(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else None
-                if proxy.region and f"/{proxy.region}/s3/" not in self.headers.get("Authorization", ""):
-                    # What AWS answers a request signed for another region
-                    proxy.refused += 1
-                    err = (
-                        "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region is wrong; "
-                        f"expecting '{proxy.region}'</Message><Region>{proxy.region}</Region></Error>"
-                    ).encode()
-                    self.send_response(400)
-                    self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(err)))
-                    self.end_headers()
-                    if self.command != "HEAD":
-                        self.wfile.write(err)
-                    return
-                conn = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
-                conn.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
-                resp = conn.getresponse()
-                data = resp.read()
-                query = parse_qs(urlsplit(self.path).query)
-                proxy.requests.append((self.command, self.path))
-                if self.command == "GET" and query.get("list-type") == ["2"] and resp.status == 200:
-                    encoded = query.get("encoding-type") == ["url"]
-                    entries = "".join(
-                        f"<Contents><Key>{quote(k, safe='/') if encoded else k}</Key>"
-                        "<LastModified>2026-01-01T00:00:00.000Z</LastModified>"
-                        '<ETag>"0123456789abcdef0123456789abcdef"</ETag><Size>5</Size>'
-                        "<StorageClass>STANDARD</StorageClass></Contents>"
-                        for k in proxy.extra_keys
-                    )
-                    data = data.replace(b"</ListBucketResult>", entries.encode() + b"</ListBucketResult>")
-                self.send_response(resp.status)
-                for k, v in resp.getheaders():
+            def _send(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
+                self.send_response(status)
+                for k, v in headers:
                     if k.lower() not in ("content-length", "transfer-encoding", "connection"):
                         self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
+
+            def _forward(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                refusal = proxy.refuse(self.command, self.path, dict(self.headers.items()))
+                if refusal is not None:
+                    self._send(refusal[0], [("Content-Type", "application/xml")], refusal[1])
+                    return
+                if proxy.before is not None:
+                    proxy.before(self.command, self.path)
+                conn = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
+                conn.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                resp = conn.getresponse()
+                data = proxy.transform(self.command, self.path, resp.status, resp.read())
+                proxy.requests.append((self.command, self.path))
+                if self.command == "GET" and self.headers.get("Range") and resp.status == 206:
+                    data += proxy.extra_body
+                self._send(resp.status, resp.getheaders(), data)
                 conn.close()
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
 
-        self.extra_keys = extra_keys
-        self.region = region
-        self.refused = 0
+        self.before: Any = None
+        self.extra_body = b""
         self.requests: list[tuple[str, str]] = []  # (method, path) of every forwarded request
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes] | None:
+        """An answer ``(status, XML body)`` to send instead of forwarding, or None."""
+        return None
+
+    def transform(self, method: str, path: str, status: int, data: bytes) -> bytes:
+        """The server's answer body as the client gets it."""
+        return data
 
     @property
     def url(self) -> str:
@@ -226,3 +220,107 @@ class HostileListingProxy:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class HostileListingProxy(InterceptProxy):
+    """Adds hostile keys to ListObjectsV2 answers and, with ``region``, refuses
+    requests signed for another region as AWS does.
+
+    SeaweedFS refuses such keys itself, but AWS accepts them, so a bucket shared
+    with other tools may hold them.
+    """
+
+    def __init__(self, target_port: int, extra_keys: list[str], region: str = "") -> None:
+        self.extra_keys = extra_keys
+        self.region = region
+        self.refused = 0
+        super().__init__(target_port)
+
+    def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes] | None:
+        if self.region and f"/{self.region}/s3/" not in headers.get("Authorization", ""):
+            # What AWS answers a request signed for another region
+            self.refused += 1
+            return 400, (
+                "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the region is wrong; "
+                f"expecting '{self.region}'</Message><Region>{self.region}</Region></Error>"
+            ).encode()
+        return None
+
+    def transform(self, method: str, path: str, status: int, data: bytes) -> bytes:
+        from urllib.parse import parse_qs, quote, urlsplit
+
+        query = parse_qs(urlsplit(path).query)
+        if method == "GET" and query.get("list-type") == ["2"] and status == 200:
+            encoded = query.get("encoding-type") == ["url"]
+            entries = "".join(
+                f"<Contents><Key>{quote(k, safe='/') if encoded else k}</Key>"
+                "<LastModified>2026-01-01T00:00:00.000Z</LastModified>"
+                '<ETag>"0123456789abcdef0123456789abcdef"</ETag><Size>5</Size>'
+                "<StorageClass>STANDARD</StorageClass></Contents>"
+                for k in self.extra_keys
+            )
+            data = data.replace(b"</ListBucketResult>", entries.encode() + b"</ListBucketResult>")
+        return data
+
+
+class BadServer:
+    """A server on loopback that never serves S3: ``mode="hang"`` accepts TCP and
+    never answers; ``mode="throttle"`` answers every request with 503 SlowDown.
+    ``connections`` counts what reached it."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.connections = 0
+        self.held: list[socket.socket] = []
+        self.stopped = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while not self.stopped:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections += 1
+            if self.mode == "hang":
+                self.held.append(conn)  # never read, never answered
+            else:
+                threading.Thread(target=self._slow_down, args=(conn,), daemon=True).start()
+
+    def _slow_down(self, conn: socket.socket) -> None:
+        body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+        with contextlib.suppress(OSError):
+            conn.settimeout(5)
+            while True:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, rest = data.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                while len(rest) < length:
+                    rest += conn.recv(65536)
+                conn.sendall(
+                    b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\n"
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+        conn.close()
+
+    def stop(self) -> None:
+        self.stopped = True
+        self.server.close()
+        for c in self.held:
+            with contextlib.suppress(OSError):
+                c.close()

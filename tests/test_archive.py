@@ -18,8 +18,9 @@ KEY = f"archive/v-demo/b50-b99/{PROJECT}.tar"
 
 
 def tree(root: Path) -> dict[str, tuple[str, int]]:
+    # read/write bits only: a restored file is never executable (DESIGN §6)
     return {
-        p.relative_to(root).as_posix(): (md5(p), p.stat().st_mode & 0o777)
+        p.relative_to(root).as_posix(): (md5(p), p.stat().st_mode & 0o666)
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
@@ -52,6 +53,7 @@ def test_archive_restore_round_trip(world: World, tmp_path: Path) -> None:
     dest = tmp_path / "restored"
     vam(world.jan, "restore", "b65", "--to", str(dest))
     assert tree(dest) == before  # paths, bytes and modes
+    assert not any(p.stat().st_mode & 0o111 for p in dest.rglob("*") if p.is_file())
     # restoring again over identical files is fine; over different ones needs --force
     vam(world.jan, "restore", "b65", "--to", str(dest))
     (dest / "script.srt").write_text("edited\n")

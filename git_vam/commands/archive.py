@@ -8,10 +8,12 @@ files (videos and files over ``vam.maxFileSize``), only after verification.
 
 restore: instant classes download (resumable, MD5-verified) and extract at
 once; GLACIER and DEEP_ARCHIVE first need a restore request, whose state
-``--check-status`` reports. Extraction refuses members that would escape the
-target (absolute paths, ``..``, links out: tarfile's "data" filter, PEP 706) and
-never overwrites a different existing file without ``--force`` (which moves it
-to the trash first).
+``--check-status`` reports. The tar is extracted into an empty folder under
+``.git/vam/tmp/`` by ``fs.extract_tar`` (regular files and folders only; a
+link, device or fifo member, or a name that would leave the target, refuses
+the whole restore), then each file is moved into place without following
+links, never overwriting a different existing file without ``--force`` (which
+moves it to the trash first), never rolling the project's manifest back.
 """
 
 from __future__ import annotations
@@ -19,17 +21,19 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import tarfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
+from git_vam import fs, output
 from git_vam import manifest as mf
-from git_vam import output
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError, VamError
-from git_vam.repo import Project, all_projects, archive_group, commit_paths
+from git_vam.repo import MANIFEST_NAME, Project, all_projects, archive_group, commit_paths
 from git_vam.s3 import RemoteObject, StreamUpload, discard_download, part_size_for
 from git_vam.state import md5_file
 from git_vam.sync import utc_now
@@ -231,46 +235,45 @@ def _download_and_extract(
         if obj.md5 and got != obj.md5:
             discard_download(tmp)
             raise VamError(f"The archive of {project.name} is damaged (MD5 {got}).", "Nothing was extracted.")
-        target.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(tmp, "r:") as tar:
-            members = tar.getmembers()
-            safe = []
-            for m in members:  # judge every member before writing any
-                try:
-                    if m.name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", m.name):
-                        # the data filter would strip the slash; an absolute member is refused outright
-                        raise tarfile.AbsolutePathError(m)
-                    safe.append(tarfile.data_filter(m, str(target)))
-                except tarfile.FilterError as exc:
-                    raise VamError(
-                        f"Refused to restore: member {m.name!r} would land outside {target} ({type(exc).__name__}).",
-                        "Nothing was extracted.",
-                    ) from None
-            clashes = []
-            for m in safe:
-                dest = target / m.name
-                if m.isfile() and (dest.exists() or dest.is_symlink()):
-                    same = dest.is_file() and dest.stat().st_size == m.size and _same_content(tar, m, dest)
-                    if not same:
-                        clashes.append(m.name)
+        # Extract into an empty folder of our own, links and special files refused,
+        # then move regular files into place with the rules of a pull (DESIGN §6).
+        staged = ctx.state.tmp_dir / f"restore-{uuid.uuid4().hex}"
+        try:
+            try:
+                names = fs.extract_tar(tmp, staged)
+            except fs.UnsafePath as exc:
+                raise VamError(exc.message, "Nothing was extracted.") from None
+            if target == project.path:
+                fs.check_folder(target, ctx.root, "the project")
+                # the manifest in place is newer than the archived one and holds the
+                # archive record: a restore never rolls it back
+                names = [n for n in names if n != MANIFEST_NAME]
+            target.mkdir(parents=True, exist_ok=True)
+            clashes, same = [], set()
+            for name in names:
+                dest = target / name
+                if not os.path.lexists(dest):
+                    continue
+                real = fs.real_dir(dest.parent, target) and dest.is_file() and not dest.is_symlink()
+                if real and md5_file(dest) == md5_file(staged / name):
+                    same.add(name)
+                else:
+                    clashes.append(name)
             if clashes and not force:
-                shown = ", ".join(clashes[:5]) + (" …" if len(clashes) > 5 else "")
+                shown = ", ".join(fs.printable(c) for c in clashes[:5]) + (" …" if len(clashes) > 5 else "")
                 raise VamError(
                     f"Restoring would overwrite {len(clashes)} different file(s): {shown}",
                     "Use --to DIR, or --force (the current files go to .git/vam/trash/).",
                 )
-            for name in clashes:
-                ctx.state.move_to_trash(target / name, project.name, name)
-            tar.extractall(str(target), members=safe, filter="data")
+            for name in names:
+                if name in same:
+                    continue
+                keep = ctx.state.trash_path(project.name, name) if name in clashes else None
+                try:
+                    fs.place(staged / name, target, name, keep=keep)
+                except fs.UnsafePath as exc:
+                    raise VamError(exc.message, "Move it aside and restore again.") from None
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
         discard_download(tmp)
-    return [m.name for m in safe if m.isfile()]
-
-
-def _same_content(tar: tarfile.TarFile, member: tarfile.TarInfo, path: Path) -> bool:
-    fh = tar.extractfile(member)
-    if fh is None:
-        return False
-    digest = hashlib.md5()
-    while chunk := fh.read(1024**2):
-        digest.update(chunk)
-    return digest.hexdigest() == md5_file(path)
+    return names

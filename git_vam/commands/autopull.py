@@ -11,13 +11,14 @@ from typing import Any
 from git_vam import output, sync
 from git_vam.context import open_context
 from git_vam.errors import VamError
+from git_vam.fs import UnsafePath, printable
 from git_vam.plan import Action
 from git_vam.repo import Project
 from git_vam.units import human_size
 
 
 def say(text: str) -> None:
-    print(f"git vam: {text}", file=sys.stderr)
+    print(f"git vam: {printable(text)}", file=sys.stderr)
 
 
 def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
@@ -34,7 +35,11 @@ def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
                 project = Project(ctx.root, name)
                 if not project.path.is_dir():
                     continue
-                view = sync.gather(ctx, project)
+                try:
+                    view = sync.gather(ctx, project)
+                except UnsafePath as exc:
+                    say(f"{name}: {exc.message}")
+                    continue
                 # The changed entries, plus any the manifest names that this clone
                 # never had: a manifest commit of its own may already list files
                 # others pushed (push records all of S3), so the diff misses them.

@@ -13,11 +13,15 @@ from pathlib import Path
 
 from git_vam import check, config
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.fs import printable
 from git_vam.units import human_size
 
 
 def _settings(root: Path) -> config.Settings:
-    return config.load(root)
+    settings = config.load(root)
+    for warning in settings.warnings:
+        print(f"git vam: warning: {printable(warning)}", file=sys.stderr)
+    return settings
 
 
 def run_staged(root: Path, files: list[str] | None, as_json: bool = False) -> int:
@@ -46,21 +50,28 @@ def run_gitignore(root: Path, fix: bool, as_json: bool = False, quiet: bool = Fa
         still = check.check_gitignore(root, exts)
         fixed = len(missing) - len(still)
         missing = still
+    tracked = check.tracked_risks(root)
     if as_json:
         print(
             json.dumps(
-                {"ok": not missing, "fixed": fixed, "not_ignored": [{"path": p, "what": w} for p, w in missing]},
+                {"ok": not missing and not tracked, "fixed": fixed, "tracked": tracked,
+                 "not_ignored": [{"path": p, "what": w} for p, w in missing]},
                 indent=2,
                 sort_keys=True,
             )
-        )
-        return EXIT_INCOMPLETE if missing else EXIT_OK
+        )  # fmt: skip
+        return EXIT_INCOMPLETE if missing or tracked else EXIT_OK
+    for path in tracked:
+        print(f"git tracks {printable(path)}: a checkout would overwrite what is there locally")
+    if tracked:
+        print("    fix: git rm -r --cached -- <path> and commit (the local files stay)")
     if fixed:
         print(f".gitignore: managed block rewritten at the end ({fixed} rules restored)")
     for sample, what in missing:
         print(f".gitignore does not ignore {sample} ({what})")
     if missing:
         print("    fix: git vam check --gitignore --fix (rewrites the git-vam block at the end of .gitignore)")
+    if missing or tracked:
         return EXIT_INCOMPLETE
     if not fix and not quiet:
         print(".gitignore: videos, s3-staging/ and .video-tools.env are ignored")

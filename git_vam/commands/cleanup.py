@@ -11,7 +11,7 @@ from __future__ import annotations
 from git_vam import manifest as mf
 from git_vam import output
 from git_vam.context import Context
-from git_vam.errors import EXIT_OK
+from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, ConflictError
 from git_vam.repo import archive_group, commit_paths
 from git_vam.s3 import METADATA_JSON
 from git_vam.sync import utc_now
@@ -31,12 +31,19 @@ def run(ctx: Context, name: str, *, confirm: bool, archive: bool, no_commit: boo
         uploads = ctx.store.list_uploads(prefix)
         total = sum(o.size for o in objects.values())
         committed = False
+        kept: list[str] = []  # changed on S3 since the listing: not deleted
         if confirm:
             manifest = mf.load(project.manifest_path, ctx.brand, project.name)
-            for rel, obj in objects.items():
-                if archive:  # a server-side copy first; the delete only after it succeeded
-                    ctx.store.keep_copy(obj, archive_key(ctx, project.name, rel))
-                ctx.store.delete(obj.key)
+            for rel, obj in list(objects.items()):
+                try:
+                    if archive:  # a server-side copy first; the delete only after it succeeded
+                        ctx.store.keep_copy(obj, archive_key(ctx, project.name, rel))
+                    # only the version listed: a collaborator's newer upload is never lost
+                    ctx.store.delete(obj.key, if_match=obj.etag)
+                except ConflictError:
+                    kept.append(rel)
+                    del objects[rel]
+                    continue
                 old = manifest.files.get(rel) or mf.Entry(obj.md5, obj.size)
                 manifest.files[rel] = old.tombstone(ctx.user, utc_now())
             for key in refused:
@@ -50,6 +57,7 @@ def run(ctx: Context, name: str, *, confirm: bool, archive: bool, no_commit: boo
     if as_json:
         output.print_json(
             {
+                "changed_meanwhile": kept,
                 "project": project.name,
                 "prefix": prefix,
                 "deleted": confirm,
@@ -59,16 +67,18 @@ def run(ctx: Context, name: str, *, confirm: bool, archive: bool, no_commit: boo
                 "unfinished_uploads": len(uploads),
             }
         )
-        return EXIT_OK
+        return EXIT_INCOMPLETE if kept else EXIT_OK
     con = output.out()
     verb = ("Archived and deleted" if archive else "Deleted") if confirm else "Would delete"
     con.print(f"{verb} {len(objects)} objects ({output.human_size(total)}) under s3://{ctx.settings.bucket}/{prefix}")
     for obj in objects.values():
-        con.print(f"  {obj.rel}  {output.human_size(obj.size)}", markup=False)
+        con.print(f"  {output.printable(obj.rel)}  {output.human_size(obj.size)}", markup=False)
     if uploads:
         con.print(f"  and {len(uploads)} unfinished multipart upload(s)")
+    for rel in kept:
+        con.print(f"  ! {output.printable(rel)}: changed on S3 meanwhile, not deleted", markup=False)
     if not confirm:
         con.print(f"Nothing deleted. Run `git vam cleanup {project.name} --confirm` to delete them (local files stay).")
     elif committed:
         con.print("Recorded the deletions in the manifest and committed it; share it with `git push`.")
-    return EXIT_OK
+    return EXIT_INCOMPLETE if kept else EXIT_OK

@@ -48,6 +48,7 @@ def run(cwd: Path, *, as_json: bool) -> int:
         root = ctx.root
         step("hooks", lambda: _hooks(root))
         step(".gitignore", lambda: _gitignore(root, ctx.settings["videoExtensions"]))
+        step("nothing tracked in s3-staging/", lambda: _tracked(root))
         if step("bucket setting", lambda: (True, f"s3://{ctx.settings.bucket}/{ctx.settings['stagingPrefix']}", "")):
             step("credentials", lambda: _credentials(ctx))
             if step("bucket reachable (list)", lambda: _list(ctx)):
@@ -89,6 +90,14 @@ def _gitignore(root: Path, exts: tuple[str, ...]) -> tuple[bool, str, str]:
         shown = ", ".join(sample for sample, _ in missing[:3])
         return False, f"does not ignore {shown}", "Run `git vam check --gitignore --fix`."
     return True, "ignores videos, s3-staging/ and .video-tools.env", ""
+
+
+def _tracked(root: Path) -> tuple[bool, str, str]:
+    tracked = check.tracked_risks(root)
+    if tracked:
+        shown = ", ".join(output.printable(p) for p in tracked[:3]) + (" …" if len(tracked) > 3 else "")
+        return False, f"git tracks {shown}", "Run `git rm -r --cached -- PATH` for each and commit (local files stay)."
+    return True, "no s3-staging/ path or .video-tools.env is tracked", ""
 
 
 def _credentials(ctx: Context) -> tuple[bool, str, str]:

@@ -27,6 +27,10 @@ def run(
         r.git.config("-f", str(conf), "vam.brand", root.name)
         changed.append(f"vam.brand={root.name}")
     settings = config.load(root)
+    # the user set the destination here: this clone trusts it (DESIGN §6)
+    from git_vam import trust
+
+    trust.accept(Path(r.git_dir) / "vam", settings)
     wrote_ignore = gitignore.write_block(root / ".gitignore", settings["videoExtensions"])
     from git_vam import hooks
 

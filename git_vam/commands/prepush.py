@@ -6,20 +6,22 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from git_vam import fs
 from git_vam.context import open_context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, VamError
+from git_vam.fs import printable, safe_rel
 from git_vam.repo import Project
 
 
 def say(text: str) -> None:
-    print(f"git vam: {text}", file=sys.stderr)
+    print(f"git vam: {printable(text)}", file=sys.stderr)
 
 
 def run(root: Path, wanted: dict[str, dict[str, Any]]) -> int:
     """``wanted`` maps project → {path: manifest entry}. Uploads entries missing on
     S3 from local staging; returns 1 (stop the push) only when some exist nowhere."""
     try:
-        ctx = open_context(root)
+        ctx = open_context(root, quick=True)  # bounded in time (DESIGN §5)
         with ctx.state:
             missing = _ensure(ctx, wanted)
     except VamError as exc:
@@ -43,6 +45,11 @@ def _ensure(ctx: Any, wanted: dict[str, dict[str, Any]]) -> list[str]:
         prefix = ctx.staging_prefix(name)
         listing, _ = ctx.store.list_prefix(prefix)  # one listing per project, not a request per file
         for rel, entry in sorted(entries.items()):
+            if safe_rel(rel) != rel or safe_rel(name) != name or "/" in name:
+                # a manifest entry from someone else naming ../ or an absolute path:
+                # never hashed, never uploaded (DESIGN §6)
+                say(f"{name}/{rel}: refused, the name would lead outside s3-staging/")
+                continue
             want = str(entry.get("md5", ""))
             obj = listing.get(rel)
             if obj is not None:
@@ -51,7 +58,8 @@ def _ensure(ctx: Any, wanted: dict[str, dict[str, Any]]) -> list[str]:
                     say(f"{name}/{rel}: S3 holds another version than the one you are pushing (run `git vam status`)")
                 continue
             local = project.staging / rel
-            if local.is_file() and ctx.state.md5(local) == want:
+            real = fs.real_dir(local.parent, ctx.root) and local.is_file() and not local.is_symlink()
+            if real and ctx.state.md5(local) == want:
                 meta = {
                     "uploaded-by": str(entry.get("uploaded_by") or ctx.user),
                     "uploaded-at": str(entry.get("uploaded_at", "")),

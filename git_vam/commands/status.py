@@ -7,6 +7,7 @@ from typing import Any
 from git_vam import output, sync
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.fs import UnsafePath, printable
 from git_vam.plan import status_label
 
 
@@ -17,7 +18,11 @@ def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool,
     with ctx.state:
         listings = sync.list_remote(ctx, projects)
         for project in projects:
-            view = sync.gather(ctx, project, listing=listings[project.name])
+            try:
+                view = sync.gather(ctx, project, listing=listings[project.name])
+            except UnsafePath as exc:
+                result.append({"project": project.name, "prefix": "", "files": [], "problems": [exc.message]})
+                continue
             files = []
             for item in sync.make_plan(view, "push"):
                 state, hint = status_label(item)
@@ -36,8 +41,8 @@ def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool,
                         "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
                     }
                 )
-            problems = [f"skipped {s.rel}: {s.reason}" for s in view.skipped]
-            problems += [f"refused S3 key {k}: it would land outside s3-staging/" for k in view.refused]
+            problems = [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
+            problems += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
             problems += [
                 f"manifest merge conflict on {rel}: both sides changed it; run `git vam pull {project.name}` "
                 "to rebuild the manifest from S3, then `git add` and commit it"
@@ -63,7 +68,7 @@ def _print(ctx: Context, result: list[dict[str, Any]]) -> None:
 
     con = output.out()
     for p in result:
-        con.print(f"[bold]{p['project']}[/bold]  s3://{ctx.settings.bucket}/{p['prefix']}")
+        con.print(f"[bold]{escape(p['project'])}[/bold]  s3://{escape(ctx.settings.bucket)}/{escape(p['prefix'])}")
         if not p["files"]:
             con.print("  no staging files here or on S3")
         else:
@@ -78,9 +83,9 @@ def _print(ctx: Context, result: list[dict[str, Any]]) -> None:
                 style = STATE_STYLE.get(f["state"], "")
                 state = f"[{style}]{escape(f['state'])}[/]" if style else escape(f["state"])
                 table.add_row(
-                    escape(f["path"]), state, output.human_size(size) if size is not None else "", escape(who),
-                    escape(f["next"]),
+                    escape(printable(f["path"])), state, output.human_size(size) if size is not None else "",
+                    escape(printable(who)), escape(printable(f["next"])),
                 )  # fmt: skip
             con.print(table)
         for problem in p["problems"]:
-            con.print(f"  ! {problem}", markup=False)
+            con.print(f"  ! {printable(problem)}", markup=False)

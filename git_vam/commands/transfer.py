@@ -8,6 +8,7 @@ from typing import Any
 from git_vam import output, sync
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, VamError
+from git_vam.fs import UnsafePath, printable
 from git_vam.plan import Action, FilePlan
 from git_vam.repo import commit_paths
 
@@ -91,9 +92,13 @@ def run(
         for project in projects:
             report = ProjectReport(project.name)
             reports.append(report)
-            view = sync.gather(ctx, project, reporter, listing=listings[project.name])
-            report.notes += [f"skipped {s.rel}: {s.reason}" for s in view.skipped]
-            report.notes += [f"refused S3 key {k}: it would land outside s3-staging/" for k in view.refused]
+            try:
+                view = sync.gather(ctx, project, reporter, listing=listings[project.name])
+            except UnsafePath as exc:  # a symlinked project or s3-staging: refused, the rest goes on
+                report.notes.append(exc.message)
+                continue
+            report.notes += [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
+            report.notes += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
             items = sync.make_plan(view, direction, force=force, delete=delete)
             todo = [i for i in items if i.action is not Action.NONE]
             if dry_run or check_only:
@@ -158,8 +163,8 @@ def _print(reports: list[ProjectReport], direction: str, dry: bool, committed: b
             lines.append("  everything in sync")
         verb = "uploaded" if direction == "push" else "downloaded"
         summary = f"{r.project}: {done} {verb}" if not dry else f"{r.project} (dry run)"
-        con.print(summary)
+        con.print(summary, markup=False)
         for line in lines:
-            con.print(line, markup=False)
+            con.print(printable(line), markup=False)
     if committed:
         con.print("Committed the manifest; share it with `git push`.")
