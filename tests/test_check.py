@@ -178,6 +178,7 @@ def test_json_reports(brand: Path) -> None:
         "fixed": 0,
         "not_ignored": [],
         "ok": True,
+        "tracked": [],
     }
     assert "up to date" in json.loads(vam(brand, "install", "--json").stdout)["actions"][0]
     assert json.loads(vam(brand, "init", "--json").stdout)["bucket_set"] is True

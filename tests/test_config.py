@@ -40,7 +40,7 @@ def test_defaults(repo: Path) -> None:
 
 def test_layers_later_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     git(repo, "config", "-f", ".vamconfig", "vam.bucket", "from-vamconfig")
-    git(repo, "config", "-f", ".vamconfig", "vam.jobs", "3")
+    git(repo, "config", "-f", ".vamconfig", "vam.lifecycleDays", "3")
     git(repo, "config", "-f", ".vamconfig", "vam.region", "eu-west-1")
     (repo / ".video-tools.env").write_text(
         "S3_BUCKET=from-envfile\nS3_SYNC_USER=davidc\nAWS_SECRET_ACCESS_KEY=s3cr3t\nAWS_ACCESS_KEY_ID=AKIAEXAMPLE1234\n"
@@ -48,7 +48,7 @@ def test_layers_later_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     s = settings(repo)
     assert (s.bucket, s.origins["bucket"]) == ("from-envfile", ".video-tools.env (S3_BUCKET)")
     assert s["user"] == "davidc"
-    assert s["jobs"] == 3 and s.origins["jobs"] == ".vamconfig"
+    assert s["lifecycleDays"] == 3 and s.origins["lifecycleDays"] == ".vamconfig"
     assert s.env_file_credentials["AWS_SECRET_ACCESS_KEY"] == "s3cr3t"
 
     git(repo, "config", "vam.bucket", "from-git-config")
@@ -83,9 +83,20 @@ def test_sizes(text: str, expected: int) -> None:
 
 
 def test_bad_values_name_their_origin(repo: Path) -> None:
-    git(repo, "config", "-f", ".vamconfig", "vam.maxFileSize", "lots")
-    with pytest.raises(ConfigError, match=r"vam.maxFileSize from .vamconfig: not a size"):
+    git(repo, "config", "vam.maxFileSize", "lots")
+    with pytest.raises(ConfigError, match=r"vam.maxFileSize from git config \(local\): not a size"):
         settings(repo)
+
+
+def test_bad_team_value_falls_back_to_the_default_with_a_warning(repo: Path) -> None:
+    # DESIGN §6: one invalid tracked value must not block every collaborator
+    git(repo, "config", "-f", ".vamconfig", "vam.maxFileSize", "lots")
+    git(repo, "config", "-f", ".vamconfig", "vam.jobs", "9")  # personal: never from .vamconfig
+    s = settings(repo)
+    assert s["maxFileSize"] == 50 * 1024**2 and s.origins["maxFileSize"] == "default"
+    assert s["jobs"] == 4
+    assert any("vam.maxFileSize in .vamconfig: not a size" in w for w in s.warnings)
+    assert any("vam.jobs in .vamconfig is ignored" in w for w in s.warnings)
 
 
 def test_malformed_vamconfig_is_a_clear_error(repo: Path) -> None:
