@@ -228,33 +228,71 @@ def _is_pointer_file(path: Path) -> bool:
 # -- .gitignore ----------------------------------------------------------------
 
 
-def gitignore_samples(video_exts: tuple[str, ...]) -> list[tuple[str, str]]:
-    """Paths ``.gitignore`` must ignore, each with what it stands for."""
+def gitignore_samples(video_exts: tuple[str, ...], folders: list[str] | None = None) -> list[tuple[str, str]]:
+    """Paths ``.gitignore`` must ignore, each with what it stands for: a generic
+    project, then the same inside each of ``folders`` (every project folder and
+    every folder with its own ``.gitignore``), where exceptions may hide."""
     samples = []
-    for ext in video_exts:
+    for base in ["b65-project", *(folders or [])]:
+        for ext in video_exts:
+            samples += [
+                (f"{base}/clip.{ext}", f"*.{ext} videos"),
+                (f"{base}/final/cut.{ext}", f"*.{ext} videos in final/"),
+                (f"{base}/final/cut.{ext.upper()}", f"*.{ext.upper()} videos in final/"),
+            ]
         samples += [
-            (f"b65-project/clip.{ext}", f"*.{ext} videos"),
-            (f"b65-project/final/cut.{ext.upper()}", f"*.{ext.upper()} videos in final/"),
-            (f"final/cut.{ext}", f"*.{ext} videos in final/"),
+            (f"{base}/s3-staging/raw.mp4", "s3-staging/ folders"),
+            (f"{base}/s3-staging/notes/readme.txt", "everything inside s3-staging/"),
+            (f"{base}/{ENV_FILE}", f"{ENV_FILE} in sub-folders"),
         ]
-    samples += [
-        ("b65-project/s3-staging/raw.mp4", "s3-staging/ folders"),
-        ("b65-project/s3-staging/notes/readme.txt", "everything inside s3-staging/"),
-        (ENV_FILE, ENV_FILE),
-        (f"b65-project/{ENV_FILE}", f"{ENV_FILE} in sub-folders"),
-    ]
+    samples += [(f"final/cut.{ext}", f"*.{ext} videos in final/") for ext in video_exts]
+    samples.append((ENV_FILE, ENV_FILE))
     return samples
 
 
 def check_gitignore(root: Path, video_exts: tuple[str, ...]) -> list[tuple[str, str]]:
-    """Sample paths the repository's ``.gitignore`` fails to ignore, judged with
-    gitignore semantics (pathspec), so a later ``!final/*.mp4`` exception counts."""
-    import pathspec
+    """Sample paths the repository fails to ignore, judged by git itself
+    (``git check-ignore --no-index``: every ``.gitignore`` in the tree,
+    ``.git/info/exclude``, ``core.excludesFile``, negations such as
+    ``!b67/final/*.mp4``), in every project folder and every folder that has a
+    ``.gitignore`` of its own."""
+    from git_vam.repo import all_projects
 
-    path = root / ".gitignore"
-    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    spec = pathspec.GitIgnoreSpec.from_lines(lines)
-    return [(sample, what) for sample, what in gitignore_samples(video_exts) if not spec.match_file(sample)]
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "-co", "--exclude-standard", "--", ":(glob)**/.gitignore"],
+        cwd=root, capture_output=True,
+    ).stdout  # fmt: skip
+    nested = {os.path.dirname(p.decode("utf-8", "replace")) for p in listed.split(b"\0") if p}
+    folders = sorted(set(all_projects(root)) | {d for d in nested if d})
+    # git refuses to judge a path beyond a symlink (a committed link is reported
+    # by tracked_risks instead)
+    samples = [s for s in gitignore_samples(video_exts, folders) if not _beyond_link(root, s[0])]
+    # -v -n: one record per sample, "source NUL line NUL pattern NUL path NUL";
+    # a pattern starting with "!" is an exception that un-ignores the path
+    proc = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin", "-z", "-v", "-n"],
+        cwd=root, input=b"".join(s.encode() + b"\0" for s, _ in samples), capture_output=True,
+    )  # fmt: skip
+    if proc.returncode > 1:
+        raise UsageError(
+            f"git check-ignore failed: {proc.stderr.decode(errors='replace').strip()}",
+            "Is this a git repository with a readable .gitignore?",
+        )
+    fields = proc.stdout.decode("utf-8", "replace").split("\0")
+    verdict = {fields[i + 3]: fields[i : i + 3] for i in range(0, len(fields) - 3, 4)}
+    missing = []
+    for sample, what in samples:
+        source, line, pattern = verdict.get(sample, ["", "", ""])
+        if pattern.startswith("!"):
+            missing.append((sample, f"{what}; un-ignored by {source}:{line}: {pattern}"))
+        elif not pattern:
+            missing.append((sample, what))
+    return missing
+
+
+def _beyond_link(root: Path, rel: str) -> bool:
+    parts = rel.split("/")[:-1]
+    return any(os.path.islink(root.joinpath(*parts[: i + 1])) for i in range(len(parts)))
 
 
 def tracked_risks(root: Path) -> list[str]:

@@ -175,16 +175,21 @@ def status(projects: tuple[str, ...], use_all: bool, exit_code: bool, as_json: b
 @click.argument("project")
 @click.option("--confirm", is_flag=True, help="Really delete (without it, only list).")
 @click.option("--archive", is_flag=True, help="Copy each object to the archive prefix (server-side) before deleting.")
+@click.option("--force", is_flag=True, help="Also delete objects that have no other copy (kept in the S3 trash first).")
 @click.option("--no-commit", is_flag=True, help="Record the deletions in the manifest but do not commit.")
 @common
-def cleanup(project: str, confirm: bool, archive: bool, no_commit: bool, as_json: bool, **_: Any) -> int:
+def cleanup(project: str, confirm: bool, archive: bool, force: bool, no_commit: bool, as_json: bool, **_: Any) -> int:
     """Delete a finished project's staging objects on S3 (never local files).
 
-    Without --confirm it only lists what would go.
+    Without --confirm it only lists what would go. An object is deleted only where
+    another copy exists (your local file, a verified archive, or --archive's copy);
+    the others are kept and reported (exit 1) unless --force.
     """
     from git_vam.commands import cleanup as cmd
 
-    return cmd.run(_context(), project, confirm=confirm, archive=archive, no_commit=no_commit, as_json=as_json)
+    return cmd.run(
+        _context(), project, confirm=confirm, archive=archive, force=force, no_commit=no_commit, as_json=as_json
+    )
 
 
 @cli.command()
@@ -377,21 +382,9 @@ def trust(as_json: bool, **_: Any) -> int:
 @common
 def config_cmd(as_json: bool, **_: Any) -> int:
     """Print the effective settings and where each came from (secrets redacted)."""
-    from git_vam import output
+    from git_vam.commands import config_cmd as cmd
 
-    rows = _context().settings.describe()
-    if as_json:
-        output.print_json([{"key": k, "value": v, "origin": o} for k, v, o in rows])
-    else:
-        from rich.table import Table
-
-        table = Table(box=None, pad_edge=False)
-        for col in ("key", "value", "from"):
-            table.add_column(col)
-        for row in rows:
-            table.add_row(*row)
-        output.out().print(table)
-    return 0
+    return cmd.run(_context(), as_json=as_json)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -168,21 +168,21 @@ class Settings:
             )
         return str(bucket)
 
-    def credentials_origin(self) -> str:
-        if os.environ.get("AWS_ACCESS_KEY_ID"):
-            return "environment (AWS_ACCESS_KEY_ID)"
-        if self.env_file_credentials.get("AWS_ACCESS_KEY_ID"):
-            return f"{ENV_FILE} (AWS_ACCESS_KEY_ID)"
-        if os.environ.get("AWS_PROFILE"):
-            return f"AWS profile {os.environ['AWS_PROFILE']!r}"
-        return "AWS default chain (~/.aws, SSO, instance role)"
+    def describe(self, chain_origin: str = "", *, human: bool = False) -> list[tuple[str, str, str]]:
+        """Rows ``(key, value as text, origin)`` for ``git vam config``; secrets never
+        included. ``chain_origin`` names where the AWS chain found credentials (the
+        s3 layer asks botocore); ``human`` shows sizes as ``50.0 MiB``, rates as
+        ``2.0 MiB/s``, instead of bytes."""
+        from git_vam.units import human_size
 
-    def describe(self) -> list[tuple[str, str, str]]:
-        """Rows ``(key, value as text, origin)`` for ``git vam config``; secrets never included."""
         rows = []
         for key in KEYS:
             value = self.values.get(key.name)
-            if isinstance(value, tuple):
+            if human and key.parse is parse_size and isinstance(value, int):
+                text = human_size(value)
+            elif human and key.parse is parse_rate and isinstance(value, int):
+                text = f"{human_size(value)}/s" if value else "unlimited"
+            elif isinstance(value, tuple):
                 text = " ".join(value)
             elif isinstance(value, dict):
                 text = " ".join(f"{k}={v}" for k, v in value.items())
@@ -193,7 +193,11 @@ class Settings:
             rows.append((f"vam.{key.name}", text, self.origins.get(key.name, "default")))
         key_id = os.environ.get("AWS_ACCESS_KEY_ID") or self.env_file_credentials.get("AWS_ACCESS_KEY_ID")
         shown = f"{key_id[:4]}…{key_id[-2:]}" if key_id and len(key_id) > 8 else ("set" if key_id else "")
-        rows.append(("credentials", shown, self.credentials_origin()))
+        if not os.environ.get("AWS_ACCESS_KEY_ID") and self.env_file_credentials:
+            origin = f"{ENV_FILE} (AWS_ACCESS_KEY_ID)"
+        else:
+            origin = chain_origin or "none found"
+        rows.append(("credentials", shown or ("set" if chain_origin else "none"), origin))
         return rows
 
 

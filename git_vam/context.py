@@ -89,6 +89,15 @@ class Context:
     def projects(self, names: tuple[str, ...], use_all: bool) -> list[gitrepo.Project]:
         return gitrepo.resolve_projects(self.root, names, use_all, self.cwd)
 
+    def targets(self, names: tuple[str, ...], use_all: bool, *, s3_only: bool = False) -> list[gitrepo.Target]:
+        """Projects, or files and folders of their ``s3-staging/`` (``repo.resolve_targets``).
+        With ``s3_only`` a full project name that exists only on S3 counts too (one listing)."""
+
+        def on_s3() -> set[str]:
+            return self.store.list_folders(f"{self.settings['stagingPrefix']}{self.brand}/")
+
+        return gitrepo.resolve_targets(self.root, names, use_all, self.cwd, on_s3 if s3_only else None)
+
 
 def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None, *, quick: bool = False) -> Context:
     """Find the repository around ``cwd`` and load its settings (DESIGN §2).

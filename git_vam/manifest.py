@@ -137,12 +137,33 @@ def load(path: Path, brand: str, project: str) -> Manifest:
 
 def valid_archive_record(record: Any) -> bool:
     """Whether ``record`` has the shape ``archive`` writes: ``key``, ``md5`` and
-    ``storage_class`` strings, ``size`` and ``files`` whole numbers."""
+    ``storage_class`` strings, ``size`` and ``files`` whole numbers, ``members``
+    (when present) ``{path: {"md5", "size"}}``."""
     if not isinstance(record, dict) or not isinstance(record.get("key"), str) or not record["key"]:
         return False
     numbers = all(type(record.get(k, 0)) is int for k in ("size", "files"))  # bool is no size
     texts = all(isinstance(record.get(k, ""), str) for k in ("md5", "storage_class", "archived_by", "archived_at"))
-    return numbers and texts
+    members = record.get("members", {})
+    shaped = isinstance(members, dict) and all(
+        isinstance(m, dict) and isinstance(m.get("md5"), str) and type(m.get("size")) is int for m in members.values()
+    )
+    return numbers and texts and shaped
+
+
+def archive_records(manifest: Manifest) -> list[dict[str, Any]]:
+    """Every archive record of the project, oldest first (``archive`` is the newest;
+    ``earlier_archives`` keeps the ones before it: an archive record is never dropped)."""
+    earlier = [r for r in manifest.extra.get("earlier_archives") or [] if valid_archive_record(r)]
+    newest = manifest.extra.get("archive")
+    return earlier + ([newest] if isinstance(newest, dict) else [])
+
+
+def add_archive_record(manifest: Manifest, record: dict[str, Any]) -> None:
+    """Make ``record`` the newest archive record, keeping the previous ones."""
+    current = manifest.extra.get("archive")
+    if isinstance(current, dict):
+        manifest.extra["earlier_archives"] = [*(manifest.extra.get("earlier_archives") or []), current]
+    manifest.extra["archive"] = record
 
 
 def save(path: Path, manifest: Manifest) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -146,7 +147,7 @@ def resolve_projects(root: Path, names: tuple[str, ...], use_all: bool, cwd: Pat
     for name in names:
         name = name.strip("/\\")
         if "/" in name or "\\" in name:
-            name = name.replace("\\", "/").split("/")[0]
+            raise UsageError(f"{name!r} is a path; this command takes a project.", "Name the project, e.g. b65.")
         if name in candidates:
             match = name
         else:
@@ -163,6 +164,82 @@ def resolve_projects(root: Path, names: tuple[str, ...], use_all: bool, cwd: Pat
         if all(p.name != match for p in chosen):
             chosen.append(Project(root, match))
     return chosen
+
+
+@dataclass(frozen=True)
+class Target:
+    """A project, limited to ``paths`` inside its ``s3-staging/`` (POSIX, NFC;
+    none: the whole project). A path is never widened to the project."""
+
+    project: Project
+    paths: tuple[str, ...] = ()
+
+    def covers(self, rel: str) -> bool:
+        """Whether staging file ``rel`` is one of the paths or inside one of them."""
+        return not self.paths or any(rel == p or rel.startswith(p + "/") for p in self.paths)
+
+
+def _as_staging_path(root: Path, name: str, cwd: Path) -> tuple[str, str] | None:
+    """``(project, path inside s3-staging or "")`` when ``name`` is a path: under
+    the current directory inside a project (``raw.mp4`` in ``b65/`` means
+    ``b65/s3-staging/raw.mp4``) if it exists there, or ``PROJECT/path``."""
+    from git_vam.fs import safe_rel
+
+    here = cwd.resolve()
+    inside = here.relative_to(root).parts if here.is_relative_to(root) else ()
+    if inside and not inside[0].startswith("."):
+        project = inside[0]
+        rel = Path(*inside[1:], name).as_posix() if name not in (".", "") else Path(*inside[1:]).as_posix()
+        rel = "" if rel == "." else rel
+        if rel == STAGING_DIR or rel.startswith(STAGING_DIR + "/"):
+            rel = rel[len(STAGING_DIR) + 1 :]
+        if os.path.lexists(root / project / STAGING_DIR / rel) or os.path.lexists(root / project / rel):
+            return project, rel
+    head, _, rest = name.replace("\\", "/").strip("/").partition("/")
+    if not rest:
+        return None
+    if rest == STAGING_DIR or rest.startswith(STAGING_DIR + "/"):
+        rest = rest[len(STAGING_DIR) + 1 :]
+    norm = safe_rel(rest) if rest else ""
+    if norm is None:
+        raise UsageError(f"{name!r} is not a path inside s3-staging/.", "Name a file or folder, e.g. b65/raw.mp4.")
+    return head, norm
+
+
+def resolve_targets(
+    root: Path, names: tuple[str, ...], use_all: bool, cwd: Path, on_s3: Callable[[], set[str]] | None = None
+) -> list[Target]:
+    """Turn command-line arguments into targets: a project (full name or unique
+    prefix), ``PROJECT/path`` or a path under the current directory (limited to
+    that file or folder of ``s3-staging/``). ``on_s3`` lists the project names
+    that exist on S3; a full name found only there is a project too (pull).
+
+    Raises UsageError (exit 2) as ``resolve_projects`` does.
+    """
+    if use_all or not names:
+        return [Target(p) for p in resolve_projects(root, names, use_all, cwd)]
+    wanted: dict[str, set[str] | None] = {}
+    order: list[Project] = []
+    for name in names:
+        as_path = _as_staging_path(root, name, cwd)
+        head, rel = as_path if as_path else (name, "")
+        try:
+            (project,) = resolve_projects(root, (head,), False, cwd)
+        except UsageError:
+            from git_vam.fs import safe_rel
+
+            if on_s3 is None or safe_rel(head) != head or "/" in head or head not in on_s3():
+                raise
+            project = Project(root, head)  # pushed by a collaborator; its manifest has not arrived yet
+        if project.name not in wanted:
+            order.append(project)
+            wanted[project.name] = set()
+        paths = wanted[project.name]
+        if not rel or paths is None:
+            wanted[project.name] = None  # the whole project
+        else:
+            paths.add(rel)
+    return [Target(p, tuple(sorted(wanted[p.name] or ()))) for p in order]
 
 
 def commit_paths(repo: git.Repo, paths: list[str], message: str) -> bool:

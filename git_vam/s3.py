@@ -43,6 +43,18 @@ STREAM_CHUNK = 1024**2
 HASH_READ = 8 * 1024**2
 DOWNLOAD_CHUNK = 64 * 1024**2  # ranged GETs of a large object, vam.jobs at a time
 METADATA_JSON = ".metadata.json"
+# botocore's name for where it found credentials → words for `git vam config`
+CREDENTIAL_SOURCES = {
+    "env": "environment (AWS_ACCESS_KEY_ID)",
+    "shared-credentials-file": "~/.aws/credentials (profile {profile})",
+    "config-file": "~/.aws/config (profile {profile})",
+    "sso": "AWS SSO (profile {profile})",
+    "assume-role": "assumed role (profile {profile})",
+    "assume-role-with-web-identity": "web identity role",
+    "custom-process": "credential_process (profile {profile})",
+    "iam-role": "instance role (EC2 metadata)",
+    "container-role": "container role",
+}
 
 Progress = Callable[[int], None]
 
@@ -198,26 +210,35 @@ class S3Store:
             s3_options: Any = {"use_accelerate_endpoint": self.accelerate, "payload_signing_enabled": False}
             if self.endpoint:
                 s3_options["addressing_style"] = "path"
-            self._client = session.client(
-                "s3",
-                endpoint_url=self.endpoint or None,
-                region_name=self.region,
-                aws_access_key_id=self.credentials.get("AWS_ACCESS_KEY_ID"),
-                aws_secret_access_key=self.credentials.get("AWS_SECRET_ACCESS_KEY"),
-                aws_session_token=self.credentials.get("AWS_SESSION_TOKEN"),
-                config=Config(
-                    # Standard mode retries throttling, 5xx and dropped connections with
-                    # exponential backoff and jitter.
-                    retries={"mode": "standard", "max_attempts": self.max_attempts},
-                    connect_timeout=self.connect_timeout,
-                    read_timeout=self.read_timeout,
-                    max_pool_connections=max(10, self.jobs * 3),
-                    s3=s3_options,
-                    request_checksum_calculation="when_required",
-                    response_checksum_validation="when_required",
-                ),
-            )
+            try:
+                self._client = self._make_client(session, s3_options)
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+                raise self.translate(exc) from exc
         return self._client
+
+    def _make_client(self, session: Any, s3_options: Any) -> Any:
+        return session.client(
+            "s3",
+            endpoint_url=self.endpoint or None,
+            region_name=self.region,
+            aws_access_key_id=self.credentials.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=self.credentials.get("AWS_SECRET_ACCESS_KEY"),
+            aws_session_token=self.credentials.get("AWS_SESSION_TOKEN"),
+            config=Config(
+                # Standard mode retries throttling, 5xx and dropped connections with
+                # exponential backoff and jitter.
+                retries={"mode": "standard", "max_attempts": self.max_attempts},
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+                max_pool_connections=max(10, self.jobs * 3),
+                s3=s3_options,
+                request_checksum_calculation="when_required",
+                response_checksum_validation="when_required",
+                # SigV4 everywhere, presigned URLs included: AWS refuses SigV2
+                # for buckets made after June 2020 and in newer regions
+                signature_version="s3v4",
+            ),
+        )
 
     # -- errors -------------------------------------------------------------
     def translate(self, exc: Exception, key: str = "") -> VamError:
@@ -230,6 +251,12 @@ class S3Store:
                 "No AWS credentials found.",
                 "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or .video-tools.env), "
                 "or configure a profile (`aws configure`).",
+            )
+        if isinstance(exc, botocore.exceptions.PartialCredentialsError):
+            missing = str(getattr(exc, "kwargs", {}).get("cred_var", "a key"))
+            return ConfigError(
+                f"The AWS credentials are incomplete ({printable(missing)} is missing).",
+                "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (then ~/.aws is used).",
             )
         if isinstance(
             exc,
@@ -331,6 +358,20 @@ class S3Store:
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise self.translate(exc) from exc
         return out, refused
+
+    def list_folders(self, prefix: str) -> set[str]:
+        """The names of the "folders" right under ``prefix`` (ListObjectsV2 with a
+        ``/`` delimiter: one request per 1,000 names)."""
+        names: set[str] = set()
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=prefix, Delimiter="/"
+            )
+            for page in pages:
+                names |= {str(p["Prefix"])[len(prefix) :].rstrip("/") for p in page.get("CommonPrefixes", [])}
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+            raise self.translate(exc) from exc
+        return names
 
     def head(self, obj: RemoteObject) -> RemoteObject:
         """``obj`` completed with its metadata (md5, uploaded-by, uploaded-at, mtime)."""
@@ -620,9 +661,24 @@ class S3Store:
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise self.translate(exc, key) from exc
 
-    def has_credentials(self) -> bool:
-        """Whether the AWS chain finds any credentials (never returns them)."""
-        return self.credentials.get("AWS_ACCESS_KEY_ID") is not None or _session().get_credentials() is not None
+    def credentials_origin(self) -> str:
+        """Where the credentials come from, as botocore found them (``""`` when none;
+        the credentials themselves are never returned). Raises ConfigError for
+        incomplete ones (a key id without its secret, or the reverse)."""
+        if self.credentials:  # from .video-tools.env: both keys or it is a mistake
+            for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+                if not self.credentials.get(var):
+                    raise self.translate(botocore.exceptions.PartialCredentialsError(provider="env", cred_var=var))
+            return ".video-tools.env (AWS_ACCESS_KEY_ID)"
+        try:
+            found = _session().get_credentials()
+        except botocore.exceptions.BotoCoreError as exc:
+            raise self.translate(exc) from exc
+        if found is None:
+            return ""
+        method = str(getattr(found, "method", ""))
+        profile = os.environ.get("AWS_PROFILE")
+        return CREDENTIAL_SOURCES.get(method, f"AWS chain ({method})").format(profile=profile or "default")
 
     def server_time(self) -> datetime | None:
         """The server's clock (its Date header on a one-key listing), UTC."""
@@ -671,18 +727,38 @@ class S3Store:
         """The raw HEAD answer for ``key`` (ContentLength, ETag, StorageClass, Restore, Metadata)."""
         return dict(self._call(self.client.head_object, key, Bucket=self.bucket, Key=key))
 
-    def request_restore(self, key: str, days: int, tier: str) -> None:
-        """Start a Glacier restore of ``key`` for ``days`` at ``tier`` (Bulk/Standard/Expedited)."""
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` exists (HEAD; 404 is False, other errors raise VamError)."""
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return False
+            raise self.translate(exc, key) from exc
+        except botocore.exceptions.BotoCoreError as exc:
+            raise self.translate(exc, key) from exc
+        return True
+
+    def request_restore(self, key: str, days: int, tier: str) -> bool:
+        """Start a Glacier restore of ``key`` for ``days`` at ``tier`` (Bulk/Standard/Expedited).
+
+        Returns False when the server has no RestoreObject (SeaweedFS, MinIO
+        without tiering answer MethodNotAllowed / NotImplemented): the object is
+        then stored as any other and can be read directly."""
         try:
             self.client.restore_object(
                 Bucket=self.bucket, Key=key, RestoreRequest={"Days": days, "GlacierJobParameters": {"Tier": tier}}
             )
         except botocore.exceptions.ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "RestoreAlreadyInProgress":
-                return
+            code = exc.response.get("Error", {}).get("Code")
+            if code == "RestoreAlreadyInProgress":
+                return True
+            if code in ("MethodNotAllowed", "NotImplemented"):
+                return False
             raise self.translate(exc, key) from exc
         except botocore.exceptions.BotoCoreError as exc:
             raise self.translate(exc, key) from exc
+        return True
 
     def list_uploads(self, prefix: str) -> list[tuple[str, str]]:
         """Unfinished multipart uploads under ``prefix`` as ``[(key, upload_id)]``."""

@@ -70,7 +70,8 @@ def run_gitignore(root: Path, fix: bool, as_json: bool = False, quiet: bool = Fa
     for sample, what in missing:
         print(f".gitignore does not ignore {sample} ({what})")
     if missing:
-        print("    fix: git vam check --gitignore --fix (rewrites the git-vam block at the end of .gitignore)")
+        print("    fix: git vam check --gitignore --fix (rewrites the git-vam block at the end of .gitignore);")
+        print("         an exception in a folder's own .gitignore must be removed there")
     if missing or tracked:
         return EXIT_INCOMPLETE
     if not fix and not quiet:

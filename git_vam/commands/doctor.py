@@ -33,6 +33,8 @@ def run(cwd: Path, *, as_json: bool) -> int:
             ok, detail, fix = fn()
         except VamError as exc:
             ok, detail, fix = False, exc.message, exc.remedy
+        except Exception as exc:  # noqa: BLE001 - doctor reports every failure, never crashes
+            ok, detail, fix = False, f"{type(exc).__name__}: {output.printable(exc)}", "Run with --debug for details."
         results.append(Result(name, ok, detail, fix))
         return ok
 
@@ -101,8 +103,8 @@ def _tracked(root: Path) -> tuple[bool, str, str]:
 
 
 def _credentials(ctx: Context) -> tuple[bool, str, str]:
-    origin = ctx.settings.credentials_origin()
-    if ctx.settings.env_file_credentials or ctx.store.has_credentials():
+    origin = ctx.store.credentials_origin()
+    if origin:
         return True, f"from {origin}", ""
     return False, "no AWS credentials found", "Set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or `aws configure`."
 

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta, timezone
 from git_vam import output
 from git_vam.context import Context
 from git_vam.errors import EXIT_OK, UsageError, VamError
-from git_vam.paths import safe_rel
-from git_vam.repo import STAGING_DIR
 
 MAX_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs live at most 7 days (AWS S3 docs)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -29,15 +27,10 @@ def parse_duration(text: str) -> int:
 def run(ctx: Context, target: str, *, expires: str, as_json: bool) -> int:
     """Print a URL anyone can download PROJECT/FILE with, until it expires."""
     seconds = parse_duration(expires)
-    head, _, rest = target.replace("\\", "/").strip("/").partition("/")
-    if not rest:
+    (found,) = ctx.targets((target,), False)
+    if len(found.paths) != 1:
         raise UsageError(f"{target!r} names no file.", "Use PROJECT/FILE, e.g. git vam share b65/raw.mp4")
-    (project,) = ctx.projects((head,), False)
-    if rest.startswith(STAGING_DIR + "/"):
-        rest = rest[len(STAGING_DIR) + 1 :]
-    rel = safe_rel(rest)
-    if rel is None:
-        raise UsageError(f"{rest!r} is not a file name inside s3-staging/.")
+    project, rel = found.project, found.paths[0]
     key = ctx.staging_prefix(project.name) + rel
     listing, _ = ctx.store.list_prefix(ctx.staging_prefix(project.name))
     if rel not in listing:

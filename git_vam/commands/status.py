@@ -13,7 +13,8 @@ from git_vam.plan import status_label
 
 def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, as_json: bool) -> int:
     """Show every file's state. Returns 1 with ``exit_code`` when anything is not in sync."""
-    projects = ctx.projects(names, use_all)
+    targets = {t.project.name: t for t in ctx.targets(names, use_all)}
+    projects = [t.project for t in targets.values()]
     result: list[dict[str, Any]] = []
     with ctx.state:
         listings = sync.list_remote(ctx, projects)
@@ -24,7 +25,7 @@ def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool,
                 result.append({"project": project.name, "prefix": "", "files": [], "problems": [exc.message]})
                 continue
             files = []
-            for item in sync.make_plan(view, "push"):
+            for item in (i for i in sync.make_plan(view, "push") if targets[project.name].covers(i.rel)):
                 state, hint = status_label(item)
                 obj = view.remote_objs.get(item.rel)
                 entry = view.manifest.files.get(item.rel)

@@ -82,7 +82,8 @@ def run(
     """Push or pull the named projects. Returns 0 when everything was done, 1 otherwise
     (a conflict, a failed transfer, a refused key or skipped file; with
     ``--check-only``: anything left to download)."""
-    projects = ctx.projects(names, use_all)
+    targets = {t.project.name: t for t in ctx.targets(names, use_all, s3_only=direction == "pull")}
+    projects = [t.project for t in targets.values()]
     reporter = output.reporter(quiet, as_json)
     reports: list[ProjectReport] = []
     commit: list[str] = []
@@ -99,7 +100,11 @@ def run(
                 continue
             report.notes += [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
             report.notes += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
-            items = sync.make_plan(view, direction, force=force, delete=delete)
+            target = targets[project.name]
+            items = [i for i in sync.make_plan(view, direction, force=force, delete=delete) if target.covers(i.rel)]
+            if target.paths and not items:
+                shown = ", ".join(f"{project.name}/{p}" for p in target.paths)
+                report.notes.append(f"nothing here or on S3 matches {printable(shown)}")
             todo = [i for i in items if i.action is not Action.NONE]
             if dry_run or check_only:
                 report.planned = items
