@@ -100,6 +100,8 @@ def push(
     """Upload new and changed staging files, then update and commit the manifest.
 
     PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
+    of s3-staging/.
     """
     from git_vam.commands import transfer
 
@@ -139,7 +141,11 @@ def pull(
 ) -> int:
     """Download new and changed files from S3 into s3-staging/.
 
+    A full project name that exists only on S3 (pushed, manifest not yet pulled) works too.
+
     PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
+    of s3-staging/.
     """
     from git_vam.commands import transfer
 
@@ -165,6 +171,8 @@ def status(projects: tuple[str, ...], use_all: bool, exit_code: bool, as_json: b
     """Local vs S3 vs last sync, per file, with who uploaded when and what to run next.
 
     PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
+    of s3-staging/.
     """
     from git_vam.commands import status as cmd
 
