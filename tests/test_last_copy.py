@@ -90,6 +90,7 @@ def test_archiving_twice_then_deleting_keeps_both_videos_somewhere(world: World)
 def test_restore_in_place_keeps_the_manifest_and_its_archive_record(world: World) -> None:
     david = world.david
     project, videos = two_video_project(world)
+    vam(david, "push", "b65")  # the manifest exists, so the archive holds a copy of it
     vam(david, "archive", "b65", "--delete-local")
     before = (david / MANIFEST).read_text()
     vam(david, "restore", "b65")
