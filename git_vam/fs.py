@@ -209,7 +209,7 @@ def place(src: Path, base: Path, rel: str, *, keep: Path | None = None) -> bool:
                 # a hard link keeps the old version while the new one is renamed
                 # over it: there is no moment without a file at ``rel``
                 os.link(dest, keep, follow_symlinks=False, **src_kw)
-            except OSError:
+            except (OSError, NotImplementedError):  # no hard links here (or on Windows): move it
                 os.replace(dest, keep, **src_kw)
         os.chmod(src, FILE_MODE & ~umask())
         os.replace(src, dest, **({"dst_dir_fd": kw["dir_fd"]} if kw else {}))

@@ -228,7 +228,7 @@ def resolve_targets(
         except UsageError:
             from git_vam.fs import safe_rel
 
-            if on_s3 is None or safe_rel(head) != head or "/" in head or head not in on_s3():
+            if on_s3 is None or safe_rel(head) != head or head.startswith(".") or "/" in head or head not in on_s3():
                 raise
             project = Project(root, head)  # pushed by a collaborator; its manifest has not arrived yet
         if project.name not in wanted:
