@@ -17,7 +17,7 @@ from git_vam.state import State
 if TYPE_CHECKING:
     import git
 
-    from git_vam.s3 import S3Store
+    from git_vam.s3.client import S3Store
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Context:
         """The bucket; created on first use so commands that stay local never import boto3."""
         if self._store is None:
             from git_vam import trust
-            from git_vam.s3 import S3Store
+            from git_vam.s3.client import S3Store
 
             bucket = self.settings.bucket  # "no bucket configured" comes first
             trust.check(self.root, self.state.dir, self.settings)  # DESIGN §6: no silent change of destination

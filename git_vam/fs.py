@@ -238,6 +238,13 @@ def open_read(base: Path, rel: str) -> int:
         return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), **kw)
 
 
+def discard_download(tmp: Path) -> None:
+    """Remove a partial download under ``.git/vam/tmp/`` and its range record
+    (``NAME.json``, see ``git_vam.s3.download``)."""
+    tmp.unlink(missing_ok=True)
+    tmp.with_name(tmp.name + ".json").unlink(missing_ok=True)
+
+
 def extract_tar(tar_path: Path, into: Path) -> list[str]:
     """Extract the tar at ``tar_path`` into the new, empty folder ``into``; returns
     the regular files written (``safe_rel`` names), in archive order.

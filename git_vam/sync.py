@@ -25,11 +25,11 @@ from git_vam.paths import Skipped, conflict_name, scan
 from git_vam.plan import Action, FilePlan, Version, plan
 from git_vam.pool import run_parallel
 from git_vam.repo import STAGING_DIR, Project
+from git_vam.s3.model import METADATA_JSON, RemoteObject, UploadJournal, part_size_for
 from git_vam.state import BaseRecord, read_json, write_json_atomic
 
 if TYPE_CHECKING:
     from git_vam.context import Context
-    from git_vam.s3 import RemoteObject, UploadJournal
 
 
 TRASH_PREFIX = ".vam-trash/"  # under stagingPrefix: versions that push --force replaced
@@ -122,8 +122,6 @@ def list_remote(ctx: Context, projects: list[Project]) -> dict[str, Listing]:
     local work is done."""
     from dataclasses import replace
 
-    from git_vam.s3 import METADATA_JSON
-
     if len(projects) == 1:
         return {projects[0].name: ctx.store.list_prefix(ctx.staging_prefix(projects[0].name))}
     brand_prefix = f"{ctx.settings['stagingPrefix']}{ctx.brand}/"
@@ -186,8 +184,6 @@ def gather(
         if md5 is None and rel not in known:
             md5 = ""
         elif md5 is None:
-            from git_vam.s3 import part_size_for
-
             tick = reporter.start(f"hashing {rel}", st.st_size) if st.st_size > 64 * 1024**2 else None
             # the same read hashes the parts a multipart upload would send
             md5 = ctx.state.md5(path, tick, part_size_for(st.st_size) if st.st_size >= threshold else 0)
@@ -293,8 +289,6 @@ class _Journal:
         self.path = ctx.state.dir / "uploads" / (hashlib.sha1(key.encode()).hexdigest() + ".json")
 
     def as_journal(self) -> UploadJournal:
-        from git_vam.s3 import UploadJournal
-
         return UploadJournal(load=self.load, save=self.save, clear=self.clear)
 
     def load(self) -> dict[str, Any] | None:
@@ -381,8 +375,6 @@ def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold:
 def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
     from dataclasses import replace
 
-    from git_vam.s3 import part_size_for
-
     rel = item.rel
     path = view.local_paths[rel]
     local = view.local[rel]
@@ -434,8 +426,6 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
         return Outcome(item, False, "conflict: someone else uploaded this file meanwhile; run git vam status")
     finally:
         reporter.done(f"↑ {rel}")
-    from git_vam.s3 import RemoteObject
-
     view.remote_objs[rel] = RemoteObject(
         key=key,
         rel=rel,
@@ -452,8 +442,6 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
 
 
 def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
-    from git_vam.s3 import discard_download
-
     rel = item.rel
     obj = view.remote_objs[rel]
     if item.action is Action.CONFLICT_COPY:
@@ -480,7 +468,7 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
         if not obj.md5 or got == obj.md5:
             break
         # Damaged in transit or at rest: never renamed into place; start over.
-        discard_download(tmp)
+        fs.discard_download(tmp)
     else:
         return Outcome(
             item, False, f"download damaged {DOWNLOAD_ATTEMPTS} times (MD5 {got}, expected {obj.md5}); nothing replaced"
@@ -494,10 +482,10 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
         keep = ctx.state.trash_path(view.project.name, target_rel)
         replaced = fs.place(tmp, ctx.root, staging_rel(view.project, target_rel), keep=keep)
     except fs.UnsafePath as exc:
-        discard_download(tmp)
+        fs.discard_download(tmp)
         return Outcome(item, False, f"refused: {exc.message}")
     trashed = " (previous version in .git/vam/trash)" if replaced else ""
-    discard_download(tmp)
+    fs.discard_download(tmp)
     ctx.state.remember_md5(dest, got)
     if item.action is Action.CONFLICT_COPY:
         return Outcome(item, False, f"{item.reason}: {target_rel}", obj.size)

@@ -14,7 +14,8 @@ import pytest
 from conftest import PROJECT, World, git, md5, s3_client, vam
 
 from git_vam.errors import ConflictError, S3Error
-from git_vam.s3 import RemoteObject, S3Store, UploadJournal, multipart_etag, part_size_for
+from git_vam.s3.client import S3Store
+from git_vam.s3.model import RemoteObject, UploadJournal, multipart_etag, part_size_for
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
 
 MiB = 1024**2
@@ -229,12 +230,12 @@ def test_parallel_download_of_a_multipart_object_is_verified_by_its_etag(world: 
 
 
 def test_part_size_is_inferred_from_the_etag_part_count() -> None:
-    from git_vam.s3 import _part_size_of
+    from git_vam.s3.model import part_size_of
 
-    assert _part_size_of(200 * MiB, 13) == 16 * MiB  # git-vam's own
-    assert _part_size_of(1024 * MiB, 128) == 8 * MiB  # aws s3's default
-    assert _part_size_of(1024 * MiB + 3 * MiB, 129) == 8 * MiB
-    assert _part_size_of(100 * MiB, 1) == 0 and _part_size_of(100 * MiB, 10_001) == 0
+    assert part_size_of(200 * MiB, 13) == 16 * MiB  # git-vam's own
+    assert part_size_of(1024 * MiB, 128) == 8 * MiB  # aws s3's default
+    assert part_size_of(1024 * MiB + 3 * MiB, 129) == 8 * MiB
+    assert part_size_of(100 * MiB, 1) == 0 and part_size_of(100 * MiB, 10_001) == 0
 
 
 def test_parallel_download_of_an_empty_and_a_one_byte_object(world: World, tmp_path: Path) -> None:

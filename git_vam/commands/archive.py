@@ -34,7 +34,8 @@ from git_vam import manifest as mf
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError, VamError
 from git_vam.repo import MANIFEST_NAME, STAGING_DIR, Project, all_projects, archive_group, commit_paths
-from git_vam.s3 import RemoteObject, StreamUpload, discard_download, part_size_for
+from git_vam.s3.model import RemoteObject, part_size_for
+from git_vam.s3.upload import StreamUpload
 from git_vam.state import md5_file
 from git_vam.sync import utc_now
 
@@ -359,13 +360,13 @@ def _restore_copies(ctx: Context, project: Project, copies: dict[str, RemoteObje
         tmp = ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")
         got = ctx.store.download(obj, tmp)
         if obj.md5 and got != obj.md5:
-            discard_download(tmp)
+            fs.discard_download(tmp)
             raise VamError(f"{fs.printable(obj.key)} arrived damaged (MD5 {got}).", "Run the restore again.")
         try:
             fs.place(tmp, target, dest_rel, keep=ctx.state.trash_path(project.name, dest_rel))
         except fs.UnsafePath as exc:
             raise VamError(exc.message, "Move it aside and restore again.") from None
-        discard_download(tmp)
+        fs.discard_download(tmp)
         done.append(dest_rel)
     return done
 
@@ -384,7 +385,7 @@ def _download_and_extract(
     finally:
         reporter.done(f"↓ {obj.rel}")
     if obj.md5 and got != obj.md5:
-        discard_download(tmp)
+        fs.discard_download(tmp)
         raise VamError(f"The archive of {project.name} is damaged (MD5 {got}).", "Nothing was extracted.")
     # Extract into an empty folder of our own, links and special files refused,
     # then move regular files into place with the rules of a pull (DESIGN §6).
@@ -426,5 +427,5 @@ def _download_and_extract(
                 raise VamError(exc.message, "Move it aside and restore again.") from None
     finally:
         shutil.rmtree(staged, ignore_errors=True)
-    discard_download(tmp)
+    fs.discard_download(tmp)
     return names

@@ -1,0 +1,126 @@
+"""What S3 objects and transfers are, without boto3: limits, part sizes, ETag
+arithmetic, the object type, the bandwidth limit and the upload journal.
+
+S3 limits followed here (AWS S3 "Multipart upload limits"): at most 10,000
+parts, each 5 MiB to 5 GiB except the last, objects up to 5 TiB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+MAX_PARTS = 10_000  # S3 limit: 10,000 parts per multipart upload
+MIN_PART = 5 * 1024**2  # S3 limit: parts other than the last are at least 5 MiB
+DEFAULT_PART = 16 * 1024**2
+STREAM_CHUNK = 1024**2
+HASH_READ = 8 * 1024**2
+DOWNLOAD_CHUNK = 64 * 1024**2  # ranged GETs of a large object, vam.jobs at a time
+METADATA_JSON = ".metadata.json"
+Progress = Callable[[int], None]
+
+
+def part_size_for(size: int, preferred: int = DEFAULT_PART) -> int:
+    """Part size (bytes) for an object of ``size`` bytes: ``preferred`` unless
+    that would need more than 10,000 parts, then the smallest whole MiB that fits
+    (5 TiB → 525 MiB parts)."""
+    needed = -(-size // MAX_PARTS)
+    part = max(preferred, MIN_PART, needed)
+    return -(-part // 1024**2) * 1024**2
+
+
+def multipart_etag(part_md5s: list[bytes]) -> str:
+    """The ETag S3 gives a multipart object: MD5 of the concatenated part MD5s, ``-N``."""
+    return f"{hashlib.md5(b''.join(part_md5s)).hexdigest()}-{len(part_md5s)}"
+
+
+def meta_encode(value: str) -> str:
+    # S3 user metadata travels in HTTP headers: keep it ASCII, reversible.
+    return quote(value, safe=" !#$&'()*+,-./:;=?@[]^_`{|}~")
+
+
+@dataclass(frozen=True)
+class RemoteObject:
+    """An object under a project prefix. ``md5`` is known from metadata, a cache, or a
+    single-part ETag; empty when not known yet. ``rel`` is the path inside ``s3-staging/``."""
+
+    key: str
+    rel: str
+    size: int
+    etag: str
+    last_modified: str = ""
+    md5: str = ""
+    uploaded_by: str = ""
+    uploaded_at: str = ""
+    mtime: str = ""
+
+    @property
+    def plain_etag(self) -> str:
+        return self.etag.strip('"')
+
+    @property
+    def parts(self) -> int:
+        """The part count of a multipart ETag (``"…-N"``), else 0."""
+        _, dash, count = self.plain_etag.rpartition("-")
+        return int(count) if dash and count.isdigit() else 0
+
+
+def is_md5(text: str) -> bool:
+    return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
+
+
+def md5_from_etag(etag: str) -> str:
+    """A single-part, unencrypted object's ETag is its MD5; a multipart one (``…-N``) is not."""
+    plain = etag.strip('"')
+    return plain if is_md5(plain) else ""
+
+
+class Throttle:
+    """A token bucket shared by all transfers of a run (``vam.maxBandwidth``, bytes/s; 0 = off)."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._lock = threading.Lock()
+        self._next = time.monotonic()
+
+    def consume(self, n: int) -> None:
+        if self.rate <= 0:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + n / self.rate
+            wait = start - now
+        if wait > 0:
+            time.sleep(wait)
+
+
+@dataclass
+class UploadJournal:
+    """Where a multipart upload's id and finished parts are kept between runs.
+
+    ``load()`` returns the saved record or None; ``save(record)`` persists it;
+    ``clear()`` forgets it. The record is a JSON-able dict.
+    """
+
+    load: Callable[[], dict[str, Any] | None]
+    save: Callable[[dict[str, Any]], None]
+    clear: Callable[[], None]
+
+
+def part_size_of(size: int, parts: int) -> int:
+    """The part size (bytes) an upload of ``size`` bytes in ``parts`` parts used:
+    git-vam's own (``part_size_for``), else the whole-MiB size the count implies
+    (aws s3's 8 MiB, for instance); 0 when neither fits (then the file is hashed
+    whole after the download, so a wrong guess costs time, never correctness)."""
+    if parts < 2:
+        return 0
+    for guess in (part_size_for(size), -(-size // parts // 1024**2) * 1024**2 or 1024**2):
+        if guess >= MIN_PART and -(-size // guess) == parts:
+            return guess
+    return 0
