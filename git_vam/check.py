@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from git_vam import gitignore
+from git_vam import git, gitignore
 from git_vam.errors import UsageError
 
 ENV_FILE = ".video-tools.env"
@@ -40,7 +39,7 @@ class Blocked:
 
 
 def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
-    proc = subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True)
+    proc = git.run(root, *args, input=stdin, check=False)
     if proc.returncode != 0:
         raise UsageError(
             f"git {args[0]} failed: {proc.stderr.decode(errors='replace').strip()}",
@@ -78,8 +77,7 @@ class WorktreeChanged:
     process asks git for the staged blobs."""
 
     def __init__(self, root: Path) -> None:
-        cmd = ["git", "diff-files", "--name-only", "-z"]
-        self._proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self._proc = git.popen(root, "diff-files", "--name-only", "-z")
 
     def result(self) -> set[str]:
         out, err = self._proc.communicate()
@@ -258,10 +256,7 @@ def check_gitignore(root: Path, video_exts: tuple[str, ...]) -> list[tuple[str, 
     ``.gitignore`` of its own."""
     from git_vam.repo import all_projects
 
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "-co", "--exclude-standard", "--", ":(glob)**/.gitignore"],
-        cwd=root, capture_output=True,
-    ).stdout  # fmt: skip
+    listed = git.run(root, "ls-files", "-z", "-co", "--exclude-standard", "--", ":(glob)**/.gitignore").stdout
     nested = {os.path.dirname(p.decode("utf-8", "replace")) for p in listed.split(b"\0") if p}
     folders = sorted(set(all_projects(root)) | {d for d in nested if d})
     # git refuses to judge a path beyond a symlink (a committed link is reported
@@ -269,10 +264,8 @@ def check_gitignore(root: Path, video_exts: tuple[str, ...]) -> list[tuple[str, 
     samples = [s for s in gitignore_samples(video_exts, folders) if not _beyond_link(root, s[0])]
     # -v -n: one record per sample, "source NUL line NUL pattern NUL path NUL";
     # a pattern starting with "!" is an exception that un-ignores the path
-    proc = subprocess.run(
-        ["git", "check-ignore", "--no-index", "--stdin", "-z", "-v", "-n"],
-        cwd=root, input=b"".join(s.encode() + b"\0" for s, _ in samples), capture_output=True,
-    )  # fmt: skip
+    stdin = b"".join(s.encode() + b"\0" for s, _ in samples)
+    proc = git.run(root, "check-ignore", "--no-index", "--stdin", "-z", "-v", "-n", input=stdin, check=False)
     if proc.returncode > 1:
         raise UsageError(
             f"git check-ignore failed: {proc.stderr.decode(errors='replace').strip()}",
@@ -299,11 +292,9 @@ def tracked_risks(root: Path) -> list[str]:
     """Paths git tracks inside (or as) an ``s3-staging`` folder, and tracked
     ``.video-tools.env`` files: git would overwrite the untracked files there on
     the next checkout, or hand someone's settings to everyone (DESIGN §6)."""
-    proc = subprocess.run(
-        ["git", "ls-files", "-z", "--", ":(glob)**/s3-staging", ":(glob)**/s3-staging/**",
-         ":(glob)**/.video-tools.env"],
-        cwd=root, capture_output=True,
-    )  # fmt: skip
+    proc = git.run(
+        root, "ls-files", "-z", "--", ":(glob)**/s3-staging", ":(glob)**/s3-staging/**", ":(glob)**/.video-tools.env"
+    )
     return sorted({p.decode("utf-8", "replace") for p in proc.stdout.split(b"\0") if p})
 
 

@@ -226,18 +226,18 @@ def install(force: bool, as_json: bool, **_: Any) -> int:
 
     An existing hook is kept and chained (run first), never clobbered.
     """
-    from git_vam import hooks, repo
+    from git_vam import git, hooks
 
-    return _report(hooks.install(repo.root_of(repo.open_repo()), force=force), as_json)
+    return _report(hooks.install(git.root_of(git.open_repo()), force=force), as_json)
 
 
 @cli.command()
 @common
 def uninstall(as_json: bool, **_: Any) -> int:
     """Remove the git hooks; a hook they had chained is put back."""
-    from git_vam import hooks, repo
+    from git_vam import git, hooks
 
-    return _report(hooks.uninstall(repo.root_of(repo.open_repo())), as_json)
+    return _report(hooks.uninstall(git.root_of(git.open_repo())), as_json)
 
 
 def _report(lines: list[str], as_json: bool) -> int:
@@ -270,9 +270,9 @@ def manifest(projects: tuple[str, ...], use_all: bool, check_only: bool, as_json
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def hook(name: str, args: tuple[str, ...]) -> int:
     """Run hook NAME (called by the installed shims and the pre-commit framework)."""
-    from git_vam import hooks
+    from git_vam.commands import hook as cmd
 
-    return hooks.run(name, list(args))
+    return cmd.run(name, list(args))
 
 
 @cli.command("merge-manifest", hidden=True)
@@ -434,12 +434,12 @@ def main(argv: list[str] | None = None) -> int:
 def _crash_log(exc: Exception) -> str:
     """Write the traceback to ``.git/vam/crash.log`` (private to this clone, mode
     0600), never to a fixed path in a shared temp folder (DESIGN §6)."""
-    import subprocess
+    from git_vam import git
 
-    proc = subprocess.run(["git", "rev-parse", "--absolute-git-dir"], capture_output=True, text=True)
-    if proc.returncode != 0 or not proc.stdout.strip():
+    git_dir = git.git_dir()
+    if git_dir is None:
         return "(no crash log outside a repository)"
-    path = Path(proc.stdout.strip()) / "vam" / "crash.log"
+    path = git_dir / "vam" / "crash.log"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import io
 import os
 import re
-import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from git_vam import git
 from git_vam.errors import ConfigError
 
 CONFIG_FILE = ".vamconfig"
@@ -204,8 +204,8 @@ class Settings:
 def _git_config(root: Path, *args: str) -> tuple[int, str, str]:
     """Run ``git config ARGS`` (plain subprocess: this runs on every commit, and
     GitPython's import alone costs more than the call)."""
-    proc = subprocess.run(["git", "config", *args], cwd=root, capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
+    proc = git.run(root, "config", *args, check=False)
+    return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
 
 
 def _read_vamconfig(path: Path) -> dict[str, str]:
@@ -371,8 +371,7 @@ def _keep_guard_on(settings: Settings) -> None:
 
 def _is_tracked(repo_root: Path, name: str) -> bool:
     """Whether git tracks ``name`` (one ``git ls-files`` call)."""
-    proc = subprocess.run(["git", "ls-files", "-z", "--", name], cwd=repo_root, capture_output=True)
-    return bool(proc.stdout.strip(b"\0"))
+    return bool(git.run(repo_root, "ls-files", "-z", "--", name, check=False).stdout.strip(b"\0"))
 
 
 def finish(settings: Settings, brand: str, git_user: str | None) -> Settings:

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from git_vam import config
+from git_vam import config, git
 from git_vam import repo as gitrepo
 from git_vam.fs import printable
 from git_vam.state import State
 
 if TYPE_CHECKING:
-    import git
+    import git as gitpython
 
     from git_vam.s3.client import S3Store
 
@@ -30,13 +30,13 @@ class Context:
     cwd: Path
     quick: bool = False  # hooks: one attempt, short connect timeout, so git is never held up
     _store: S3Store | None = None
-    _repo: git.Repo | None = None
+    _repo: gitpython.Repo | None = None
 
     @property
-    def repo(self) -> git.Repo:
+    def repo(self) -> gitpython.Repo:
         """GitPython's view, opened on first use (only commands that commit need it)."""
         if self._repo is None:
-            self._repo = gitrepo.open_repo(self.root)
+            self._repo = git.open_repo(self.root)
         return self._repo
 
     @property
@@ -105,9 +105,9 @@ def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None
     Raises UsageError outside a repository, ConfigError for a bad setting.
     """
     cwd = cwd or Path.cwd()
-    root, git_dir = gitrepo.locate(cwd)
+    root, git_dir = git.locate(cwd)
     settings = config.load(root, flags)
-    config.finish(settings, root.name, gitrepo.git_user_name(root))
+    config.finish(settings, root.name, git.user_name(root))
     for warning in settings.warnings:
         print(f"git vam: warning: {printable(warning)}", file=sys.stderr)
     return Context(root=root, settings=settings, state=State(git_dir), cwd=cwd, quick=quick)

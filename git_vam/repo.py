@@ -1,4 +1,4 @@
-"""Git access through GitPython: root, brand, projects, manifest commits.
+"""Projects and targets: which folders of a brand repository a command acts on.
 
 Projects are the top-level folders of a brand repository (DESIGN §1). On the
 command line one may be named in full, by a unique prefix (``b65``), or left out
@@ -8,16 +8,11 @@ to mean the project that holds the current directory.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from git_vam.errors import UsageError, VamError
-
-if TYPE_CHECKING:
-    import git
+from git_vam.errors import UsageError
 
 STAGING_DIR = "s3-staging"
 MANIFEST_NAME = "s3-staging.manifest.json"
@@ -45,56 +40,6 @@ class Project:
     @property
     def manifest_relpath(self) -> str:
         return f"{self.name}/{MANIFEST_NAME}"
-
-
-def open_repo(cwd: Path | None = None) -> git.Repo:
-    """The repository containing ``cwd``; raises UsageError (exit 2) outside one."""
-    import git
-
-    try:
-        repo = git.Repo(cwd or Path.cwd(), search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise UsageError(
-            "Not inside a git repository.",
-            "Run git vam inside a brand repository (e.g. v-appydave/), or `git init` one first.",
-        ) from None
-    if repo.bare or repo.working_tree_dir is None:
-        raise UsageError("This is a bare repository.", "Run git vam in a clone with a working tree.")
-    return repo
-
-
-def locate(cwd: Path | None = None) -> tuple[Path, Path]:
-    """``(work tree root, git dir)`` of the repository around ``cwd``, from one
-    ``git rev-parse`` (GitPython's import alone costs more; every command and
-    hook starts here). Raises UsageError outside a repository or in a bare one."""
-    proc = subprocess.run(
-        ["git", "rev-parse", "--is-bare-repository", "--absolute-git-dir", "--show-toplevel"],
-        cwd=cwd or Path.cwd(),
-        capture_output=True,
-        text=True,
-    )
-    lines = proc.stdout.splitlines()
-    if lines[:1] == ["true"]:
-        raise UsageError("This is a bare repository.", "Run git vam in a clone with a working tree.")
-    if len(lines) == 2:
-        raise UsageError("This is inside the .git folder.", "Run git vam in the repository's working tree.")
-    if proc.returncode != 0 or len(lines) < 3:
-        raise UsageError(
-            "Not inside a git repository.",
-            "Run git vam inside a brand repository (e.g. v-appydave/), or `git init` one first.",
-        )
-    return Path(lines[2]).resolve(), Path(lines[1])
-
-
-def root_of(repo: git.Repo) -> Path:
-    assert repo.working_tree_dir is not None
-    return Path(repo.working_tree_dir).resolve()
-
-
-def git_user_name(root: Path) -> str | None:
-    """git's ``user.name`` for the repository at ``root``, None when unset."""
-    proc = subprocess.run(["git", "config", "user.name"], cwd=root, capture_output=True, text=True)
-    return proc.stdout.strip() or None if proc.returncode == 0 else None
 
 
 def all_projects(root: Path) -> list[str]:
@@ -240,30 +185,6 @@ def resolve_targets(
         else:
             paths.add(rel)
     return [Target(p, tuple(sorted(wanted[p.name] or ()))) for p in order]
-
-
-def commit_paths(repo: git.Repo, paths: list[str], message: str) -> bool:
-    """Commit exactly ``paths`` (repository-relative), leaving other staged work alone.
-
-    Returns False when none of them changed. Raises VamError when git refuses
-    (no identity configured, a hook blocked the commit).
-    """
-    import git
-
-    try:
-        repo.git.add("--", *paths)
-        if not repo.git.status("--porcelain", "--", *paths).strip():
-            return False
-        # `git commit --only -- paths` commits just these paths' working-tree
-        # content; whatever else is staged stays staged for the user's commit.
-        repo.git.commit("--only", "-m", message, "--", *paths)
-    except git.GitCommandError as exc:
-        detail = (exc.stderr or str(exc)).strip().splitlines()
-        raise VamError(
-            f"git could not commit the manifest: {detail[-1] if detail else exc}",
-            "Fix that (e.g. `git config user.name` / `user.email`), then commit " + " ".join(paths) + " yourself.",
-        ) from None
-    return True
 
 
 def archive_group(project: str) -> str:

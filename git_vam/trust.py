@@ -12,9 +12,9 @@ author, until the user runs ``git vam trust``.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
+from git_vam import git
 from git_vam.config import CONFIG_FILE, DESTINATION, Settings
 from git_vam.errors import ConfigError
 from git_vam.fs import printable
@@ -50,17 +50,10 @@ def changes(state_dir: Path, settings: Settings) -> list[tuple[str, str, str]]:
 def last_change(root: Path) -> str:
     """``commit abbrev by author (date)`` of the last commit that touched
     ``.vamconfig``, or a note that the change is not committed."""
-    dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--", CONFIG_FILE], cwd=root, capture_output=True, text=True
-    ).stdout.strip()
+    dirty = git.out(root, "status", "--porcelain", "--", CONFIG_FILE, check=False).strip()
     if dirty:
         return "an uncommitted edit of .vamconfig"
-    out = subprocess.run(
-        ["git", "log", "-1", "--format=%h by %an <%ae> (%cs)", "--", CONFIG_FILE],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    out = git.out(root, "log", "-1", "--format=%h by %an <%ae> (%cs)", "--", CONFIG_FILE, check=False).strip()
     return f"commit {printable(out)}" if out else "an unknown commit"
 
 

@@ -22,7 +22,6 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import tarfile
 import time
 import uuid
@@ -33,7 +32,8 @@ from git_vam import fs, output
 from git_vam import manifest as mf
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError, VamError
-from git_vam.repo import MANIFEST_NAME, STAGING_DIR, Project, all_projects, archive_group, commit_paths
+from git_vam.git import commit_paths, last_commit_time
+from git_vam.repo import MANIFEST_NAME, STAGING_DIR, Project, all_projects, archive_group
 from git_vam.s3.model import RemoteObject, part_size_for
 from git_vam.s3.upload import StreamUpload
 from git_vam.state import md5_file
@@ -94,19 +94,12 @@ def is_heavy(path: Path, ctx: Context) -> bool:
     )
 
 
-def last_commit(ctx: Context, name: str) -> int | None:
-    out = subprocess.run(
-        ["git", "log", "-1", "--format=%ct", "--", name], cwd=ctx.root, capture_output=True, text=True
-    ).stdout.strip()
-    return int(out) if out.isdigit() else None
-
-
 def choose(ctx: Context, names: tuple[str, ...], older_than: str | None) -> list[Project]:
     if older_than:
         if names:
             raise UsageError("Name projects or use --older-than, not both.")
         limit = time.time() - parse_age(older_than)
-        chosen = [n for n in all_projects(ctx.root) if (t := last_commit(ctx, n)) is not None and t < limit]
+        chosen = [n for n in all_projects(ctx.root) if (t := last_commit_time(ctx.root, n)) is not None and t < limit]
         return [Project(ctx.root, n) for n in chosen]
     if not names:
         raise UsageError("Name the project(s) to archive, or use --older-than AGE.")

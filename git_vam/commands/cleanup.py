@@ -19,7 +19,8 @@ from git_vam import fs, output
 from git_vam import manifest as mf
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, ConflictError
-from git_vam.repo import archive_group, commit_paths
+from git_vam.git import commit_paths
+from git_vam.repo import archive_group
 from git_vam.s3.model import METADATA_JSON, RemoteObject
 from git_vam.sync import trash_key, utc_now
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from git_vam import check, hooks, output
+from git_vam import check, git, hooks, output
 from git_vam.context import Context, open_context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, VamError
 
@@ -70,7 +69,7 @@ def run(cwd: Path, *, as_json: bool) -> int:
 def _git() -> tuple[bool, str, str]:
     if not shutil.which("git"):
         return False, "git not found", "Install git and put it on PATH."
-    version = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    version = git.out(None, "--version").strip()
     return True, version, ""
 
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from git_vam import config, gitignore, output, repo
+from git_vam import config, git, gitignore, output
 from git_vam.errors import EXIT_OK
 
 
 def run(
     cwd: Path, *, bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None, as_json: bool
 ) -> int:
-    r = repo.open_repo(cwd)
-    root = repo.root_of(r)
+    r = git.open_repo(cwd)
+    root = git.root_of(r)
     conf = root / config.CONFIG_FILE
     existing = config.load(root, environ={}) if conf.exists() else None
     wanted = {"bucket": bucket, "endpoint": endpoint, "stagingPrefix": prefix, "region": region}

@@ -9,8 +9,8 @@ from git_vam import output, sync
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, VamError
 from git_vam.fs import UnsafePath, printable
+from git_vam.git import commit_paths
 from git_vam.plan import Action, FilePlan
-from git_vam.repo import commit_paths
 
 ICONS = {
     Action.UPLOAD: "↑",
