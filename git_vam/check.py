@@ -21,9 +21,8 @@ from pathlib import Path
 
 from git_vam import git, gitignore
 from git_vam.errors import UsageError
+from git_vam.layout import ENV_FILE, STAGING_DIR
 
-ENV_FILE = ".video-tools.env"
-STAGING = "s3-staging"
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 LFS_POINTER_MAX = 1024  # a pointer file is ~130 bytes (git-lfs spec)
 
@@ -163,7 +162,7 @@ def judge(path: str, size: int, max_size: int, video_exts: tuple[str, ...], is_p
     project = project_of(path)
     if parts[-1] == ENV_FILE:
         return Blocked(path, size, "personal settings and secrets", f"unstage it: git rm --cached {path}")
-    if STAGING in parts[:-1]:
+    if STAGING_DIR in parts[:-1]:
         return Blocked(
             path, size, "inside s3-staging/, which is shared through S3",
             f"unstage it (git rm --cached {path}) and run `git vam push {project}`",
@@ -239,8 +238,8 @@ def gitignore_samples(video_exts: tuple[str, ...], folders: list[str] | None = N
                 (f"{base}/final/cut.{ext.upper()}", f"*.{ext.upper()} videos in final/"),
             ]
         samples += [
-            (f"{base}/s3-staging/raw.mp4", "s3-staging/ folders"),
-            (f"{base}/s3-staging/notes/readme.txt", "everything inside s3-staging/"),
+            (f"{base}/{STAGING_DIR}/raw.mp4", "s3-staging/ folders"),
+            (f"{base}/{STAGING_DIR}/notes/readme.txt", "everything inside s3-staging/"),
             (f"{base}/{ENV_FILE}", f"{ENV_FILE} in sub-folders"),
         ]
     samples += [(f"final/cut.{ext}", f"*.{ext} videos in final/") for ext in video_exts]
@@ -293,7 +292,7 @@ def tracked_risks(root: Path) -> list[str]:
     ``.video-tools.env`` files: git would overwrite the untracked files there on
     the next checkout, or hand someone's settings to everyone (DESIGN §6)."""
     proc = git.run(
-        root, "ls-files", "-z", "--", ":(glob)**/s3-staging", ":(glob)**/s3-staging/**", ":(glob)**/.video-tools.env"
+        root, "ls-files", "-z", "--", f":(glob)**/{STAGING_DIR}", f":(glob)**/{STAGING_DIR}/**", f":(glob)**/{ENV_FILE}"
     )
     return sorted({p.decode("utf-8", "replace") for p in proc.stdout.split(b"\0") if p})
 

@@ -23,9 +23,7 @@ from typing import Any
 
 from git_vam import git
 from git_vam.errors import ConfigError
-
-CONFIG_FILE = ".vamconfig"
-ENV_FILE = ".video-tools.env"
+from git_vam.layout import CONFIG_FILE, ENV_FILE
 
 _SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
 

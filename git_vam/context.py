@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from git_vam import config, git
+from git_vam import config, git, layout
 from git_vam import repo as gitrepo
 from git_vam.fs import printable
 from git_vam.state import State
@@ -79,7 +79,7 @@ class Context:
 
     def staging_prefix(self, project: str) -> str:
         """``{stagingPrefix}{brand}/{project}/``, the S3 prefix of a project's staging files."""
-        return f"{self.settings['stagingPrefix']}{self.brand}/{project}/"
+        return layout.staging_prefix(self.settings["stagingPrefix"], self.brand, project)
 
     def location(self, project: str) -> str:
         """``endpoint bucket/prefix``: what base records are valid against (records

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from git_vam.layout import ENV_FILE, MANIFEST_NAME, STAGING_DIR
+
 BEGIN = "# >>> git-vam managed block (git vam init rewrites it; edit outside) >>>"
 END = "# <<< git-vam managed block <<<"
 
@@ -23,10 +25,10 @@ def managed_block(video_extensions: tuple[str, ...]) -> str:
     lines = [BEGIN, "# Video never goes into git: it travels through S3 (git vam push/pull)."]
     lines += [f"*.{_any_case(ext)}" for ext in video_extensions]
     lines += [
-        "# Shared through S3, described by the committed s3-staging.manifest.json",
-        "s3-staging/",
+        f"# Shared through S3, described by the committed {MANIFEST_NAME}",
+        f"{STAGING_DIR}/",
         "# Personal settings and secrets",
-        ".video-tools.env",
+        ENV_FILE,
         END,
     ]
     return "\n".join(lines) + "\n"

@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 from git_vam import git
+from git_vam.layout import MANIFEST_GLOB
 
 HOOKS = ("pre-commit", "pre-push", "post-merge", "post-checkout")
 MARKER = "# git-vam hook shim"
 LEGACY = ".pre-vam"
-MANIFEST_GLOB = "*/s3-staging.manifest.json"
 MERGE_DRIVER = "vam-manifest"
 ATTRIBUTES_LINE = f"{MANIFEST_GLOB} merge={MERGE_DRIVER}"
 

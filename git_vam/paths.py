@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_vam.fs import safe_rel
+from git_vam.layout import METADATA_JSON
 
 __all__ = ["OS_JUNK", "Skipped", "conflict_name", "is_conflict_copy", "safe_rel", "scan"]
 
@@ -98,7 +99,7 @@ def scan(staging: Path) -> tuple[dict[str, Path], list[Skipped]]:
             if not os.access(p, os.R_OK):
                 skipped.append(Skipped(rel, "not readable (check its permissions)"))
                 continue
-            if norm == ".metadata.json":
+            if norm == METADATA_JSON:
                 skipped.append(Skipped(rel, "reserved name (the project's S3 summary): rename it"))
                 continue
             if norm in files:

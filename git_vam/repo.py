@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from git_vam.errors import UsageError
-
-STAGING_DIR = "s3-staging"
-MANIFEST_NAME = "s3-staging.manifest.json"
+from git_vam.layout import MANIFEST_NAME, STAGING_DIR
 
 
 @dataclass(frozen=True)
@@ -185,16 +183,3 @@ def resolve_targets(
         else:
             paths.add(rel)
     return [Target(p, tuple(sorted(wanted[p.name] or ()))) for p in order]
-
-
-def archive_group(project: str) -> str:
-    """``b40-old-project`` → ``b00-b49``: ranges of 50 when the name starts with a
-    letter and two digits (DESIGN §3), else ``misc``."""
-    import re
-
-    m = re.match(r"([A-Za-z])(\d\d)", project)
-    if not m:
-        return "misc"
-    letter, n = m.group(1).lower(), int(m.group(2))
-    low = n - n % 50
-    return f"{letter}{low:02d}-{letter}{low + 49:02d}"

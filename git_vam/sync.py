@@ -14,25 +14,24 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from git_vam import fs
+from git_vam import fs, layout
 from git_vam import manifest as mf
 from git_vam.errors import ConflictError, VamError
+from git_vam.layout import METADATA_JSON, STAGING_DIR, iso_from_ts, ts_from_iso, utc_now
 from git_vam.paths import Skipped, conflict_name, scan
 from git_vam.plan import Action, FilePlan, Version, plan
 from git_vam.pool import run_parallel
-from git_vam.repo import STAGING_DIR, Project
-from git_vam.s3.model import METADATA_JSON, RemoteObject, UploadJournal, part_size_for
+from git_vam.repo import Project
+from git_vam.s3.model import RemoteObject, UploadJournal, part_size_for
 from git_vam.state import BaseRecord, read_json, write_json_atomic
 
 if TYPE_CHECKING:
     from git_vam.context import Context
 
 
-TRASH_PREFIX = ".vam-trash/"  # under stagingPrefix: versions that push --force replaced
 MAX_KEY_BYTES = 1024  # S3 limit: object keys are at most 1,024 bytes of UTF-8
 DOWNLOAD_ATTEMPTS = 3  # a download whose MD5 is wrong is fetched again, this many times in all
 
@@ -54,22 +53,6 @@ class NullReporter:
 
     def done(self, label: str) -> None:
         pass
-
-
-def utc_now() -> str:
-    """Now as UTC ISO-8601 with a ``Z`` (``2026-12-01T08:00:00Z``)."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def iso_from_ts(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def ts_from_iso(text: str) -> float | None:
-    try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -194,7 +177,7 @@ def gather(
         view.local[rel] = Version(md5, st.st_size)
 
     def metadata_json() -> Any:
-        meta, view.metadata_etag = ctx.store.get_json(view.prefix + ".metadata.json")
+        meta, view.metadata_etag = ctx.store.get_json(view.prefix + METADATA_JSON)
         return meta
 
     view.remote_objs = _resolve_remote(ctx, remote, view.manifest, metadata_json)
@@ -270,12 +253,8 @@ def staging_rel(project: Project, rel: str) -> str:
 
 
 def trash_key(ctx: Context, project: str, rel: str, obj: RemoteObject) -> str:
-    """Where a replaced or deleted staging object is kept on S3:
-    ``{stagingPrefix}.vam-trash/{brand}/{project}/{rel}.{time}.{etag}``, named by
-    time and the kept version's own ETag so two in one second never share a key."""
-    stamp = utc_now().replace("-", "").replace(":", "")
-    tag = obj.plain_etag.replace("-", "")[:16]
-    return f"{ctx.settings['stagingPrefix']}{TRASH_PREFIX}{ctx.brand}/{project}/{rel}.{stamp}.{tag}"
+    """Where a replaced or deleted staging object is kept on S3 (``layout.trash_key``)."""
+    return layout.trash_key(ctx.settings["stagingPrefix"], ctx.brand, project, rel, obj.etag, utc_now())
 
 
 def make_plan(view: View, direction: str, *, force: bool = False, delete: bool = False) -> list[FilePlan]:
@@ -538,7 +517,7 @@ def finish(ctx: Context, view: View) -> bool:
 def update_metadata_json(ctx: Context, view: View) -> None:
     """Rewrite the project's ``.metadata.json`` (the existing tools' summary) with a
     conditional write; on a lost race, re-read its ETag and try again (it is a cache)."""
-    key = view.prefix + ".metadata.json"
+    key = view.prefix + METADATA_JSON
     data = {
         "project_id": view.project.name,
         "repo": ctx.brand,

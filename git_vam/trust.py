@@ -15,9 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from git_vam import git
-from git_vam.config import CONFIG_FILE, DESTINATION, Settings
+from git_vam.config import DESTINATION, Settings
 from git_vam.errors import ConfigError
 from git_vam.fs import printable
+from git_vam.layout import CONFIG_FILE
 from git_vam.state import read_json, write_json_atomic
 
 TRUST_FILE = "trusted.json"

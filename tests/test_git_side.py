@@ -113,7 +113,7 @@ def test_fresh_clone_without_state_downloads_and_agrees(world: World, tmp_path) 
 
 
 def test_cleanup_archive_copies_before_deleting(world: World) -> None:
-    from git_vam.repo import archive_group
+    from git_vam.layout import archive_group
 
     assert archive_group("b40-old-project") == "b00-b49"
     assert archive_group("b65-guy") == "b50-b99"

@@ -33,11 +33,11 @@ from git_vam import manifest as mf
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError, VamError
 from git_vam.git import commit_paths, last_commit_time
-from git_vam.repo import MANIFEST_NAME, STAGING_DIR, Project, all_projects, archive_group
+from git_vam.layout import MANIFEST_NAME, STAGING_DIR, archive_base, compact, utc_now
+from git_vam.repo import Project, all_projects
 from git_vam.s3.model import RemoteObject, part_size_for
 from git_vam.s3.upload import StreamUpload
 from git_vam.state import md5_file
-from git_vam.sync import utc_now
 
 CLASSES = ("STANDARD", "STANDARD_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
 NEEDS_RESTORE = ("GLACIER", "DEEP_ARCHIVE")  # GLACIER_IR reads instantly
@@ -57,16 +57,16 @@ def archive_key(ctx: Context, project: str) -> str:
     """Where a new archive of ``project`` goes: ``{archivePrefix}{brand}/{group}/{project}.tar``,
     or, when that key is taken, ``{project}.{YYYYmmddTHHMMSSZ}.tar``: an archive
     object is never overwritten (DESIGN §3, "The last copy is sacred")."""
-    base = f"{ctx.settings['archivePrefix']}{ctx.brand}/{archive_group(project)}/{project}"
+    base = archive_base(ctx.settings["archivePrefix"], ctx.brand, project)
     if not ctx.store.exists(f"{base}.tar"):
         return f"{base}.tar"
-    return f"{base}.{utc_now().replace('-', '').replace(':', '')}.tar"
+    return f"{base}.{compact(utc_now())}.tar"
 
 
 def copies_prefix(ctx: Context, project: str) -> str:
     """Where ``cleanup --archive`` keeps a project's staging objects:
     ``{archivePrefix}{brand}/{group}/{project}/s3-staging/``."""
-    return f"{ctx.settings['archivePrefix']}{ctx.brand}/{archive_group(project)}/{project}/{STAGING_DIR}/"
+    return f"{archive_base(ctx.settings['archivePrefix'], ctx.brand, project)}/{STAGING_DIR}/"
 
 
 def project_files(folder: Path) -> tuple[list[Path], list[Path]]:

@@ -20,15 +20,15 @@ from git_vam import manifest as mf
 from git_vam.context import Context
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, ConflictError
 from git_vam.git import commit_paths
-from git_vam.repo import archive_group
-from git_vam.s3.model import METADATA_JSON, RemoteObject
-from git_vam.sync import trash_key, utc_now
+from git_vam.layout import METADATA_JSON, STAGING_DIR, archive_base, utc_now
+from git_vam.s3.model import RemoteObject
+from git_vam.sync import trash_key
 
 
 def archive_key(ctx: Context, project: str, rel: str) -> str:
     """Where ``cleanup --archive`` keeps a staging object:
     ``{archivePrefix}{brand}/{group}/{project}/s3-staging/{rel}``."""
-    return f"{ctx.settings['archivePrefix']}{ctx.brand}/{archive_group(project)}/{project}/s3-staging/{rel}"
+    return f"{archive_base(ctx.settings['archivePrefix'], ctx.brand, project)}/{STAGING_DIR}/{rel}"
 
 
 def other_copy(ctx: Context, staging_md5: dict[str, str], archived: set[str], rel: str, obj: RemoteObject) -> str:

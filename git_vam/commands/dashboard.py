@@ -16,10 +16,11 @@ from typing import Any
 from git_vam import output, sync
 from git_vam.context import Context, open_context
 from git_vam.errors import EXIT_OK, UsageError
+from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT
 from git_vam.plan import status_label
 from git_vam.pricing import monthly_storage
 from git_vam.render import render_dashboard
-from git_vam.repo import STAGING_DIR, Project, all_projects
+from git_vam.repo import Project, all_projects
 
 
 def heavy_bytes(folder: Path, max_size: int, video_exts: tuple[str, ...]) -> int:
@@ -39,7 +40,7 @@ def heavy_bytes(folder: Path, max_size: int, video_exts: tuple[str, ...]) -> int
 
 def age_days(stamp: str, now: datetime) -> float | None:
     try:
-        then = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        then = datetime.strptime(stamp, TIME_FORMAT).replace(tzinfo=timezone.utc)
     except ValueError:
         return None
     return (now - then).total_seconds() / 86400
@@ -53,7 +54,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
     by_project: dict[str, dict[str, Any]] = {}
     for rel, obj in listing.items():
         name, _, path = rel.partition("/")
-        if path and path != ".metadata.json":
+        if path and path != METADATA_JSON:
             by_project.setdefault(name, {})[path] = replace(obj, rel=path)
     names = sorted(set(all_projects(ctx.root)) | set(by_project))
     lifecycle = int(ctx.settings["lifecycleDays"])
@@ -134,7 +135,7 @@ def run(cwd: Path, *, out_file: str | None, open_browser: bool, all_brands: str 
         top = Path(all_brands)
         if not top.is_dir():
             raise UsageError(f"--all-brands {all_brands}: not a folder.", "Name the folder that holds the brand repos.")
-        repos = sorted(p for p in top.iterdir() if (p / ".git").exists() and (p / ".vamconfig").exists())
+        repos = sorted(p for p in top.iterdir() if (p / ".git").exists() and (p / CONFIG_FILE).exists())
         if not repos:
             raise UsageError(f"No brand repositories (with .vamconfig) in {top}.")
         brands = [collect_brand(open_context(r)) for r in repos]
@@ -144,7 +145,7 @@ def run(cwd: Path, *, out_file: str | None, open_browser: bool, all_brands: str 
         brands = [collect_brand(ctx)]
         default_out = ctx.root / ".git" / "vam" / "dashboard.html"
     data = {
-        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "generated_at": datetime.now(timezone.utc).strftime(TIME_FORMAT),
         "brands": brands,
         "attention": attention(brands),
     }

@@ -22,7 +22,8 @@ from typing import Any
 
 from git_vam import git
 from git_vam.git import EMPTY_TREE, ZERO
-from git_vam.hooks import LEGACY, MANIFEST_GLOB, hooks_dir
+from git_vam.hooks import LEGACY, hooks_dir
+from git_vam.layout import MANIFEST_GLOB
 
 
 def run(name: str, args: list[str]) -> int:

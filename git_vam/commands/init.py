@@ -6,6 +6,7 @@ from pathlib import Path
 
 from git_vam import config, git, gitignore, output
 from git_vam.errors import EXIT_OK
+from git_vam.layout import CONFIG_FILE
 
 
 def run(
@@ -13,7 +14,7 @@ def run(
 ) -> int:
     r = git.open_repo(cwd)
     root = git.root_of(r)
-    conf = root / config.CONFIG_FILE
+    conf = root / CONFIG_FILE
     existing = config.load(root, environ={}) if conf.exists() else None
     wanted = {"bucket": bucket, "endpoint": endpoint, "stagingPrefix": prefix, "region": region}
     changed = []
@@ -21,7 +22,7 @@ def run(
         if value is not None:
             r.git.config("-f", str(conf), f"vam.{name}", value)
             changed.append(f"vam.{name}={value}")
-    if existing is None or existing.origins.get("brand") != config.CONFIG_FILE:
+    if existing is None or existing.origins.get("brand") != CONFIG_FILE:
         # Pin the brand: a collaborator who clones into another folder name must
         # still use the same S3 keys.
         r.git.config("-f", str(conf), "vam.brand", root.name)
@@ -42,7 +43,7 @@ def run(
         )  # fmt: skip
         return EXIT_OK
     con = output.out()
-    con.print(f"{config.CONFIG_FILE}: " + (", ".join(changed) if changed else "unchanged"), markup=False)
+    con.print(f"{CONFIG_FILE}: " + (", ".join(changed) if changed else "unchanged"), markup=False)
     con.print(".gitignore: " + ("managed block written" if wrote_ignore else "managed block up to date"))
     for line in hook_lines:
         con.print(f"hooks: {line}", markup=False)

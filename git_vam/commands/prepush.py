@@ -37,7 +37,7 @@ def run(root: Path, wanted: dict[str, dict[str, Any]]) -> int:
 
 
 def _ensure(ctx: Any, wanted: dict[str, dict[str, Any]]) -> list[str]:
-    from git_vam.sync import iso_from_ts
+    from git_vam.layout import iso_from_ts
 
     missing = []
     for name, entries in sorted(wanted.items()):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from git_vam import output
 from git_vam.context import Context
 from git_vam.errors import EXIT_OK, UsageError, VamError
+from git_vam.layout import TIME_FORMAT
 
 MAX_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs live at most 7 days (AWS S3 docs)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -38,7 +39,7 @@ def run(ctx: Context, target: str, *, expires: str, as_json: bool) -> int:
             f"{project.name}/{rel} is not on S3.", f"Push it first: git vam push {project.name}", exit_code=1
         )
     url = ctx.store.presign(key, seconds)
-    until = (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    until = (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime(TIME_FORMAT)
     if as_json:
         output.print_json({"project": project.name, "path": rel, "url": url, "expires_at": until})
     else:

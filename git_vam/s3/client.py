@@ -29,7 +29,8 @@ from botocore.config import Config
 
 from git_vam.errors import ConfigError, ConflictError, S3Error, VamError
 from git_vam.fs import printable
-from git_vam.s3.model import METADATA_JSON, RemoteObject, Throttle, is_md5, md5_from_etag
+from git_vam.layout import METADATA_JSON, TIME_FORMAT
+from git_vam.s3.model import RemoteObject, Throttle, is_md5, md5_from_etag
 
 # botocore's name for where it found credentials → words for `git vam config`
 CREDENTIAL_SOURCES = {
@@ -242,7 +243,7 @@ class S3Store:
                         rel=norm,
                         size=int(item["Size"]),
                         etag=etag,
-                        last_modified=item["LastModified"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        last_modified=item["LastModified"].strftime(TIME_FORMAT),
                         md5=md5_from_etag(etag) if not self.sse else "",
                     )
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:

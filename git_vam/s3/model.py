@@ -21,7 +21,6 @@ DEFAULT_PART = 16 * 1024**2
 STREAM_CHUNK = 1024**2
 HASH_READ = 8 * 1024**2
 DOWNLOAD_CHUNK = 64 * 1024**2  # ranged GETs of a large object, vam.jobs at a time
-METADATA_JSON = ".metadata.json"
 Progress = Callable[[int], None]
 
 

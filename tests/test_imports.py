@@ -1,0 +1,102 @@
+"""The house's rules, checked (DVC's tests/unit/test_imports.py style): the
+pre-commit check and the hooks' no-op path load neither boto3 nor rich; boto3
+is imported only under git_vam/s3/; git runs as a subprocess only in
+git_vam/git.py; the lower layers never import the commands."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import git, make_mp4
+
+PACKAGE = Path(__file__).resolve().parent.parent / "git_vam"
+PROBE = (
+    "import sys\nfrom git_vam.cli import main\nrc = main(sys.argv[1:])\n"
+    "print('LOADED', sorted(m for m in ('boto3', 'botocore', 'rich') if m in sys.modules))\n"
+)
+
+
+def loaded(cwd: Path, *args: str) -> str:
+    proc = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=cwd, capture_output=True, text=True)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def brand(tmp_path: Path) -> Path:
+    repo = tmp_path / "v-light"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    git(repo, "config", "user.name", "jan")
+    git(repo, "config", "user.email", "jan@example.com")
+    git(repo, "config", "-f", ".vamconfig", "vam.bucket", "b")
+    (repo / "b65").mkdir()
+    (repo / "b65" / "notes.md").write_text("hi\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "one")
+    (repo / "b65" / "notes.md").write_text("hi again\n")
+    git(repo, "commit", "-q", "-am", "two")
+    return repo
+
+
+def test_check_and_hook_no_op_paths_load_neither_boto3_nor_rich(brand: Path) -> None:
+    make_mp4(brand / "b65" / "clip.mp4")
+    git(brand, "add", "-f", "b65/clip.mp4")
+    assert loaded(brand, "check") == "LOADED []"  # it blocked the video without them
+    git(brand, "rm", "-q", "--cached", "b65/clip.mp4")
+    assert loaded(brand, "check", "--gitignore") == "LOADED []"
+    old = git(brand, "rev-parse", "HEAD~1").strip()
+    new = git(brand, "rev-parse", "HEAD").strip()
+    assert loaded(brand, "hook", "post-checkout", old, new, "1") == "LOADED []"
+    git(brand, "update-ref", "ORIG_HEAD", old)
+    assert loaded(brand, "hook", "post-merge", "0") == "LOADED []"
+
+
+def modules() -> list[tuple[str, ast.Module]]:
+    return [
+        (p.relative_to(PACKAGE.parent).as_posix(), ast.parse(p.read_text(encoding="utf-8")))
+        for p in sorted(PACKAGE.rglob("*.py"))
+    ]
+
+
+def imported(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def test_boto3_is_imported_only_under_s3() -> None:
+    # git_vam/testing/ is the tests' and the demo's support (it makes buckets), not the tool
+    outside = [
+        path
+        for path, tree in modules()
+        if not path.startswith(("git_vam/s3/", "git_vam/testing/"))
+        and any(n.split(".")[0] in ("boto3", "botocore") for n in imported(tree))
+    ]
+    assert outside == []
+
+
+def test_git_runs_only_in_git_py() -> None:
+    callers = []
+    for path, tree in modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.List) and node.elts and isinstance(node.elts[0], ast.Constant):
+                if node.elts[0].value == "git" and path != "git_vam/git.py":
+                    callers.append(path)
+    assert callers == []
+
+
+def test_lower_layers_never_import_commands_or_the_cli() -> None:
+    upward = [
+        path
+        for path, tree in modules()
+        if not path.startswith(("git_vam/commands/", "git_vam/cli.py", "git_vam/__main__.py"))
+        and any(n.startswith(("git_vam.commands", "git_vam.cli")) for n in imported(tree))
+    ]
+    assert upward == []
