@@ -82,7 +82,7 @@ class RichReporter:
 
 def reporter(quiet: bool, as_json: bool) -> Any:
     """A RichReporter on an interactive stderr, else a silent one."""
-    from git_vam.sync import NullReporter
+    from git_vam.core.report import NullReporter
 
     if quiet or as_json or not _err.is_terminal:
         return NullReporter()

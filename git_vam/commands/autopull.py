@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from git_vam import output, sync
+from git_vam import output
 from git_vam.context import open_context
+from git_vam.core import execute, gather, record
 from git_vam.errors import VamError
 from git_vam.fs import UnsafePath, printable
 from git_vam.plan import Action
@@ -36,7 +37,7 @@ def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
                 if not project.path.is_dir():
                     continue
                 try:
-                    view = sync.gather(ctx, project)
+                    view = gather.gather(ctx, project)
                 except UnsafePath as exc:
                     say(f"{name}: {exc.message}")
                     continue
@@ -46,14 +47,14 @@ def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
                 named = view.manifest.live()
                 items = [
                     i
-                    for i in sync.make_plan(view, "pull")
+                    for i in gather.make_plan(view, "pull")
                     if i.action in (Action.DOWNLOAD, Action.CONFLICT_COPY)
                     and (i.rel in entries or (i.local_state == "absent" and i.rel in named))
                 ]
                 big = [i for i in items if i.remote and i.remote.size > limit]
                 todo = [i for i in items if i not in big]
-                outcomes = sync.execute(ctx, view, todo, output.reporter(False, False))
-                sync.save_base(ctx, view)
+                outcomes = execute.execute(ctx, view, todo, output.reporter(False, False))
+                record.save_base(ctx, view)
                 done = [o for o in outcomes if o.ok]
                 if done:
                     total = human_size(sum(o.bytes for o in done))

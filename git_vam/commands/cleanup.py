@@ -18,11 +18,11 @@ from typing import Any
 from git_vam import fs, output
 from git_vam import manifest as mf
 from git_vam.context import Context
+from git_vam.core.execute import trash_key
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, ConflictError
 from git_vam.git import commit_paths
 from git_vam.layout import METADATA_JSON, STAGING_DIR, archive_base, utc_now
 from git_vam.s3.model import RemoteObject
-from git_vam.sync import trash_key
 
 
 def archive_key(ctx: Context, project: str, rel: str) -> str:

@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from git_vam import output, sync
+from git_vam import output
 from git_vam.context import Context, open_context
+from git_vam.core import gather
 from git_vam.errors import EXIT_OK, UsageError
 from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT
 from git_vam.plan import status_label
@@ -62,9 +63,9 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
     with ctx.state:
         for name in names:
             project = Project(ctx.root, name)
-            view = sync.gather(ctx, project, listing=(by_project.get(name, {}), []), tolerate_bad_manifest=True)
+            view = gather.gather(ctx, project, listing=(by_project.get(name, {}), []), tolerate_bad_manifest=True)
             files = []
-            for item in sync.make_plan(view, "push"):
+            for item in gather.make_plan(view, "push"):
                 state, hint = status_label(item)
                 remote = view.remote_objs.get(item.rel)
                 age = age_days(remote.uploaded_at, now) if remote and remote.uploaded_at else None

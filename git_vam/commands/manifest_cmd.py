@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from git_vam import manifest as mf
-from git_vam import output, sync
+from git_vam import output
 from git_vam.context import Context
+from git_vam.core import gather, record
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
 
 
@@ -37,8 +38,8 @@ def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, check: bool, as_
     report: list[dict[str, Any]] = []
     with ctx.state:
         for project in projects:
-            view = sync.gather(ctx, project, tolerate_bad_manifest=not check)
-            new = sync.rebuilt_manifest(view)
+            view = gather.gather(ctx, project, tolerate_bad_manifest=not check)
+            new = record.rebuilt_manifest(view)
             diff = differences(view.manifest, new)
             written = False
             if not check and (diff or not project.manifest_path.exists()):

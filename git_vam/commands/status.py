@@ -4,52 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from git_vam import output, sync
+from git_vam import output
 from git_vam.context import Context
+from git_vam.core.status import status
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
-from git_vam.fs import UnsafePath, printable
-from git_vam.plan import status_label
+from git_vam.fs import printable
 
 
 def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, as_json: bool) -> int:
     """Show every file's state. Returns 1 with ``exit_code`` when anything is not in sync."""
-    targets = {t.project.name: t for t in ctx.targets(names, use_all)}
-    projects = [t.project for t in targets.values()]
-    result: list[dict[str, Any]] = []
-    with ctx.state:
-        listings = sync.list_remote(ctx, projects)
-        for project in projects:
-            try:
-                view = sync.gather(ctx, project, listing=listings[project.name])
-            except UnsafePath as exc:
-                result.append({"project": project.name, "prefix": "", "files": [], "problems": [exc.message]})
-                continue
-            files = []
-            for item in (i for i in sync.make_plan(view, "push") if targets[project.name].covers(i.rel)):
-                state, hint = status_label(item)
-                obj = view.remote_objs.get(item.rel)
-                entry = view.manifest.files.get(item.rel)
-                files.append(
-                    {
-                        "path": item.rel,
-                        "state": state,
-                        "next": hint,
-                        "local_size": item.local.size if item.local else None,
-                        "remote_size": obj.size if obj else None,
-                        "uploaded_by": obj.uploaded_by if obj else "",
-                        "uploaded_at": obj.uploaded_at if obj else "",
-                        "deleted_by": entry.deleted_by if entry and entry.deleted and not obj else "",
-                        "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
-                    }
-                )
-            problems = [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
-            problems += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
-            problems += [
-                f"manifest merge conflict on {rel}: both sides changed it; run `git vam pull {project.name}` "
-                "to rebuild the manifest from S3, then `git add` and commit it"
-                for rel in sorted(view.manifest.extra.get("conflicts") or {})
-            ]
-            result.append({"project": project.name, "prefix": view.prefix, "files": files, "problems": problems})
+    result = status(ctx, ctx.targets(names, use_all))
     dirty = any(f["state"] != "in sync" for p in result for f in p["files"]) or any(p["problems"] for p in result)
     if as_json:
         output.print_json({"in_sync": not dirty, "projects": result})

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
-from git_vam import output, sync
+from git_vam import output
 from git_vam.context import Context
-from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, VamError
-from git_vam.fs import UnsafePath, printable
-from git_vam.git import commit_paths
-from git_vam.plan import Action, FilePlan
+from git_vam.core.transfer import ProjectReport, sync
+from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.fs import printable
+from git_vam.plan import Action
 
 ICONS = {
     Action.UPLOAD: "↑",
@@ -34,37 +31,6 @@ DRY = {
 }
 
 
-@dataclass
-class ProjectReport:
-    project: str
-    outcomes: list[sync.Outcome] = field(default_factory=list)
-    planned: list[FilePlan] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # skipped local files, refused keys
-    manifest_changed: bool = False
-
-    def failed(self) -> bool:
-        return any(not o.ok for o in self.outcomes) or any(p.is_conflict for p in self.planned) or bool(self.notes)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "project": self.project,
-            "files": [o.to_json() for o in self.outcomes]
-            or [
-                {
-                    "path": p.rel,
-                    "action": p.action.value,
-                    "local": p.local_state,
-                    "remote": p.remote_state,
-                    "message": p.reason,
-                    "dry_run": True,
-                }
-                for p in self.planned
-            ],
-            "problems": self.notes,
-            "manifest_changed": self.manifest_changed,
-        }
-
-
 def run(
     ctx: Context,
     direction: str,
@@ -82,52 +48,14 @@ def run(
     """Push or pull the named projects. Returns 0 when everything was done, 1 otherwise
     (a conflict, a failed transfer, a refused key or skipped file; with
     ``--check-only``: anything left to download)."""
-    targets = {t.project.name: t for t in ctx.targets(names, use_all, s3_only=direction == "pull")}
-    projects = [t.project for t in targets.values()]
-    reporter = output.reporter(quiet, as_json)
-    reports: list[ProjectReport] = []
-    commit: list[str] = []
-    pending = False
-    with ctx.state:
-        listings = sync.list_remote(ctx, projects)  # also the first check of credentials and bucket
-        for project in projects:
-            report = ProjectReport(project.name)
-            reports.append(report)
-            try:
-                view = sync.gather(ctx, project, reporter, listing=listings[project.name])
-            except UnsafePath as exc:  # a symlinked project or s3-staging: refused, the rest goes on
-                report.notes.append(exc.message)
-                continue
-            report.notes += [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
-            report.notes += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
-            target = targets[project.name]
-            items = [i for i in sync.make_plan(view, direction, force=force, delete=delete) if target.covers(i.rel)]
-            if target.paths and not items:
-                shown = ", ".join(f"{project.name}/{p}" for p in target.paths)
-                report.notes.append(f"nothing here or on S3 matches {printable(shown)}")
-            todo = [i for i in items if i.action is not Action.NONE]
-            if dry_run or check_only:
-                report.planned = items
-                pending = pending or any(i.action in (Action.DOWNLOAD, Action.CONFLICT_COPY) for i in items)
-                continue
-            outcomes = sync.execute(ctx, view, todo, reporter)
-            by_rel = {o.item.rel: o for o in outcomes}
-            report.outcomes = [by_rel.get(i.rel) or sync.Outcome(i, True, i.reason) for i in items]
-            report.manifest_changed = sync.finish(ctx, view)
-            if direction == "push" and any(
-                o.ok and o.item.action in (Action.UPLOAD, Action.DELETE_REMOTE) for o in outcomes
-            ):
-                try:
-                    sync.update_metadata_json(ctx, view)
-                except VamError as exc:  # a cache for the older tools: never fails the push
-                    output.err().print(f"git vam: could not update .metadata.json: {exc.message}", markup=False)
-            if project.manifest_path.exists():
-                commit.append(project.manifest_relpath)
-    committed = False
-    if direction == "push" and commit and not no_commit and ctx.settings["autoCommit"]:
-        names_text = ", ".join(r.project for r in reports)
-        committed = commit_paths(ctx.repo, commit, f"vam: push {names_text}")
-    failed = any(r.failed() for r in reports) or (check_only and pending)
+    targets = ctx.targets(names, use_all, s3_only=direction == "pull")
+    result = sync(
+        ctx, direction, targets, output.reporter(quiet, as_json), dry_run=dry_run or check_only, force=force,
+        delete=delete, commit=not no_commit,
+        warn=lambda text: output.err().print(f"git vam: {printable(text)}", markup=False),
+    )  # fmt: skip
+    reports, committed = result.reports, result.committed
+    failed = result.failed(check_only)
     if as_json:
         output.print_json(
             {

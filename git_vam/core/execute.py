@@ -1,0 +1,253 @@
+"""Execute a plan: uploads, downloads, deletes, never destroying a local file
+(replaced copies go to ``.git/vam/trash/``; S3 versions to the S3 trash)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from git_vam import fs, layout
+from git_vam import manifest as mf
+from git_vam.core.gather import View
+from git_vam.core.report import NullReporter, Outcome, Reporter
+from git_vam.errors import ConflictError, VamError
+from git_vam.layout import STAGING_DIR, iso_from_ts, ts_from_iso, utc_now
+from git_vam.paths import conflict_name
+from git_vam.plan import Action, FilePlan, Version
+from git_vam.pool import run_parallel
+from git_vam.repo import Project
+from git_vam.s3.model import RemoteObject, UploadJournal, part_size_for
+from git_vam.state import read_json, write_json_atomic
+
+if TYPE_CHECKING:
+    from git_vam.context import Context
+
+DOWNLOAD_ATTEMPTS = 3  # a download whose MD5 is wrong is fetched again, this many times in all
+
+
+def staging_rel(project: Project, rel: str) -> str:
+    """``PROJECT/s3-staging/REL``: a staging file's path below the work tree, the
+    form ``fs`` walks without following links."""
+    return f"{project.name}/{STAGING_DIR}/{rel}"
+
+
+def trash_key(ctx: Context, project: str, rel: str, obj: RemoteObject) -> str:
+    """Where a replaced or deleted staging object is kept on S3 (``layout.trash_key``)."""
+    return layout.trash_key(ctx.settings["stagingPrefix"], ctx.brand, project, rel, obj.etag, utc_now())
+
+
+class _Journal:
+    """Multipart upload records under ``.git/vam/uploads/`` (resume across runs)."""
+
+    def __init__(self, ctx: Context, key: str) -> None:
+        self.path = ctx.state.dir / "uploads" / (hashlib.sha1(key.encode()).hexdigest() + ".json")
+
+    def as_journal(self) -> UploadJournal:
+        return UploadJournal(load=self.load, save=self.save, clear=self.clear)
+
+    def load(self) -> dict[str, Any] | None:
+        data = read_json(self.path)
+        return data if isinstance(data, dict) else None
+
+    def save(self, record: dict[str, Any]) -> None:
+        write_json_atomic(self.path, record)
+
+    def clear(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+def execute(
+    ctx: Context,
+    view: View,
+    items: list[FilePlan],
+    reporter: Reporter | None = None,
+) -> list[Outcome]:
+    """Carry out ``items``; one Outcome each, in the order given.
+
+    Small files run ``vam.jobs`` at a time; files at or above the multipart
+    threshold run one at a time with their parts or ranges in parallel. A failure of one
+    file is reported in its Outcome and the others still run.
+    """
+    reporter = reporter or NullReporter()
+    threshold = int(ctx.settings["multipartThreshold"])
+    results: dict[str, Outcome] = {}
+
+    def run(item: FilePlan) -> None:
+        try:
+            results[item.rel] = _do(ctx, view, item, reporter, threshold)
+        except VamError as exc:
+            results[item.rel] = Outcome(item, False, exc.message)
+        except OSError as exc:
+            results[item.rel] = Outcome(item, False, f"{exc.strerror or exc} ({exc.filename or item.rel})")
+
+    def size_of(item: FilePlan) -> int:
+        v = item.local if item.action is Action.UPLOAD else item.remote
+        return v.size if v else 0
+
+    small = [i for i in items if size_of(i) < threshold]
+    large = [i for i in items if size_of(i) >= threshold]
+    run_parallel(run, small, ctx.settings["jobs"])
+    for item in large:
+        run(item)
+    return [results[i.rel] for i in items]
+
+
+def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
+    rel = item.rel
+    if item.action is Action.UPLOAD:
+        return _upload(ctx, view, item, reporter, threshold)
+    if item.action in (Action.DOWNLOAD, Action.CONFLICT_COPY):
+        return _download(ctx, view, item, reporter, threshold)
+    if item.action is Action.DELETE_REMOTE:
+        obj = view.remote_objs[rel]
+        try:
+            # only the version planned on: a collaborator's newer one is never lost
+            kept = ctx.store.delete_version(obj, trash_key(ctx, view.project.name, rel, obj))
+        except ConflictError:
+            return Outcome(item, False, "conflict: changed on S3 meanwhile, not deleted; run git vam status")
+        del view.remote_objs[rel]
+        view.base.pop(rel, None)
+        old = view.manifest.files.get(rel) or mf.Entry(obj.md5, obj.size)
+        view.manifest.files[rel] = old.tombstone(ctx.user, utc_now())
+        return Outcome(item, True, f"deleted on S3 (recoverable from {kept})")
+    if item.action is Action.DELETE_LOCAL:
+        dest = ctx.state.trash_path(view.project.name, rel)
+        fs.take(ctx.root, staging_rel(view.project, rel), dest)
+        view.base.pop(rel, None)
+        return Outcome(item, True, f"moved to {dest.relative_to(ctx.root)}")
+    if item.action is Action.RECORD:
+        view.base[rel] = Version(view.local[rel].md5, view.local[rel].size, view.remote_objs[rel].etag)
+        return Outcome(item, True, "already the same on both sides")
+    if item.action is Action.FORGET:
+        view.base.pop(rel, None)
+        return Outcome(item, True, "gone on both sides")
+    if item.action is Action.CONFLICT:
+        return Outcome(item, False, item.reason)
+    return Outcome(item, True, item.reason)
+
+
+def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
+
+    rel = item.rel
+    path = view.local_paths[rel]
+    local = view.local[rel]
+    st = view.local_stats[rel]
+    now = st.st_size, st.st_mtime_ns
+    current = path.stat()
+    if (current.st_size, current.st_mtime_ns) != now:
+        return Outcome(item, False, "changed while git vam ran: run the push again")
+    if not local.md5:  # new on every side: hashed here, beside the other transfers (gather)
+        big = local.size > 64 * 1024**2
+        tick = reporter.start(f"hashing {rel}", local.size) if big else None
+        md5 = ctx.state.md5(path, tick, part_size_for(local.size) if local.size >= threshold else 0)
+        if tick:
+            reporter.done(f"hashing {rel}")
+        current = path.stat()
+        if (current.st_size, current.st_mtime_ns) != now:
+            return Outcome(item, False, "changed while git vam ran: run the push again")
+        local = view.local[rel] = Version(md5, local.size)
+    remote = view.remote_objs.get(rel)
+    key = view.prefix + rel
+    uploaded_at = utc_now()
+    metadata = {"uploaded-by": ctx.user, "uploaded-at": uploaded_at, "mtime": iso_from_ts(st.st_mtime)}
+    kept = ""
+    if item.replace and remote is not None:
+        # --force replaces someone else's version: keep it on S3 first (server-side,
+        # no transfer over the user's link), outside every project prefix.
+        # Named by time and the kept version's own ETag: two replacements in
+        # one second must not land on one key.
+        kept = trash_key(ctx, view.project.name, rel, remote)
+        try:
+            ctx.store.keep_copy(remote, kept)
+        except ConflictError:
+            return Outcome(item, False, "conflict: S3 changed again meanwhile; run git vam status")
+    tick = reporter.start(f"↑ {rel}", local.size)
+    try:
+        etag = ctx.store.upload(
+            path,
+            key,
+            local.md5,
+            metadata,
+            if_match=remote.etag if remote else "",
+            threshold=threshold,
+            progress=tick,
+            journal=_Journal(ctx, key).as_journal(),
+            unchanged=lambda: (path.stat().st_size, path.stat().st_mtime_ns) == now,
+            part_md5s=ctx.state.cached_parts(path, st, part_size_for(st.st_size)),
+        )
+    except ConflictError:
+        return Outcome(item, False, "conflict: someone else uploaded this file meanwhile; run git vam status")
+    finally:
+        reporter.done(f"↑ {rel}")
+    view.remote_objs[rel] = RemoteObject(
+        key=key,
+        rel=rel,
+        size=local.size,
+        etag=etag,
+        last_modified=uploaded_at,
+        md5=local.md5,
+        uploaded_by=ctx.user,
+        uploaded_at=uploaded_at,
+        mtime=metadata["mtime"],
+    )
+    view.base[rel] = replace(local, etag=etag)
+    return Outcome(item, True, f"uploaded (S3's previous version kept at {kept})" if kept else "uploaded", local.size)
+
+
+def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
+    rel = item.rel
+    obj = view.remote_objs[rel]
+    if item.action is Action.CONFLICT_COPY:
+        target_rel = conflict_name(rel, obj.uploaded_by or "unknown", obj.uploaded_at or obj.last_modified)
+    else:
+        target_rel = rel
+    dest = view.project.staging / target_rel
+    if os.path.lexists(dest) and not (dest.is_file() and not dest.is_symlink()):
+        # a folder (or link, or fifo) where S3 has a file: never replaced (DESIGN §6)
+        return Outcome(item, False, "conflict: a folder or link of that name is here; not replaced")
+    if item.action is Action.CONFLICT_COPY and dest.is_file() and ctx.state.md5(dest) == obj.md5:
+        return Outcome(item, False, f"{item.reason} (already saved as {target_rel})")
+    tmp = ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")
+    got = ""
+    for _attempt in range(DOWNLOAD_ATTEMPTS):
+        tick = reporter.start(f"↓ {rel}", obj.size)
+        try:
+            # small files already run vam.jobs at a time (execute): one stream each
+            got = ctx.store.download(obj, tmp, progress=tick, jobs=None if obj.size >= threshold else 1)
+        except ConflictError:
+            return Outcome(item, False, "changed on S3 while downloading: run the pull again")
+        finally:
+            reporter.done(f"↓ {rel}")
+        if not obj.md5 or got == obj.md5:
+            break
+        # Damaged in transit or at rest: never renamed into place; start over.
+        fs.discard_download(tmp)
+    else:
+        return Outcome(
+            item, False, f"download damaged {DOWNLOAD_ATTEMPTS} times (MD5 {got}, expected {obj.md5}); nothing replaced"
+        )
+    mtime = ts_from_iso(obj.mtime)
+    if mtime is not None:
+        os.utime(tmp, (time.time(), mtime))
+    # The verified download goes in with one atomic rename, every folder on the
+    # way opened without following links; a replaced version is kept in the trash.
+    try:
+        keep = ctx.state.trash_path(view.project.name, target_rel)
+        replaced = fs.place(tmp, ctx.root, staging_rel(view.project, target_rel), keep=keep)
+    except fs.UnsafePath as exc:
+        fs.discard_download(tmp)
+        return Outcome(item, False, f"refused: {exc.message}")
+    trashed = " (previous version in .git/vam/trash)" if replaced else ""
+    fs.discard_download(tmp)
+    ctx.state.remember_md5(dest, got)
+    if item.action is Action.CONFLICT_COPY:
+        return Outcome(item, False, f"{item.reason}: {target_rel}", obj.size)
+    st = dest.stat()
+    view.local_paths[rel] = dest
+    view.local_stats[rel] = st
+    view.local[rel] = Version(got, st.st_size)
+    view.base[rel] = Version(got, obj.size, obj.etag)
+    return Outcome(item, True, "downloaded" + trashed, obj.size)

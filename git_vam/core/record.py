@@ -1,0 +1,83 @@
+"""Record what was agreed: base records, the manifest rebuilt from what S3 holds,
+and the project's ``.metadata.json`` (the existing tools' summary, a cache)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from git_vam import manifest as mf
+from git_vam.core.gather import View
+from git_vam.errors import ConflictError
+from git_vam.layout import METADATA_JSON, utc_now
+from git_vam.state import BaseRecord
+
+if TYPE_CHECKING:
+    from git_vam.context import Context
+
+
+def save_base(ctx: Context, view: View) -> None:
+    """Record the base: the version of each file this clone and S3 now agree on."""
+    ctx.state.save_base(
+        view.project.name,
+        ctx.location(view.project.name),
+        {rel: BaseRecord(v.md5, v.size, v.etag) for rel, v in view.base.items()},
+    )
+
+
+def rebuilt_manifest(view: View) -> mf.Manifest:
+    """The manifest as S3 now holds the project: one entry per object, plus the
+    old tombstones of paths still absent. Merge-conflict notes are dropped: S3
+    is the truth that resolves them."""
+    files: dict[str, mf.Entry] = {
+        rel: e for rel, e in view.manifest.files.items() if e.deleted and rel not in view.remote_objs
+    }
+    for rel, obj in view.remote_objs.items():
+        files[rel] = mf.Entry(
+            md5=obj.md5, size=obj.size, uploaded_by=obj.uploaded_by, uploaded_at=obj.uploaded_at,
+            etag=obj.etag, mtime=obj.mtime,
+        )  # fmt: skip
+    extra = {k: v for k, v in view.manifest.extra.items() if k != "conflicts"}
+    return mf.Manifest(view.manifest.brand, view.project.name, files, extra)
+
+
+def finish(ctx: Context, view: View) -> bool:
+    """Save the base records and rewrite the manifest from what S3 now holds.
+
+    Returns True when the manifest file changed.
+    """
+    save_base(ctx, view)
+    manifest = rebuilt_manifest(view)
+    view.manifest = manifest
+    if not manifest.files and not manifest.extra and not view.project.manifest_path.exists():
+        return False
+    return mf.save(view.project.manifest_path, manifest)
+
+
+def update_metadata_json(ctx: Context, view: View) -> None:
+    """Rewrite the project's ``.metadata.json`` (the existing tools' summary) with a
+    conditional write; on a lost race, re-read its ETag and try again (it is a cache)."""
+    key = view.prefix + METADATA_JSON
+    data = {
+        "project_id": view.project.name,
+        "repo": ctx.brand,
+        "last_sync": utc_now(),
+        "files": [
+            {
+                "name": rel,
+                "size_bytes": o.size,
+                "uploaded_by": o.uploaded_by,
+                "uploaded_at": o.uploaded_at,
+                "md5": o.md5,
+                "etag": o.etag,
+                "mtime": o.mtime,
+            }
+            for rel, o in view.remote_objs.items()
+        ],
+    }
+    etag = view.metadata_etag
+    for _ in range(3):
+        try:
+            view.metadata_etag = ctx.store.put_json(key, data, etag)
+            return
+        except ConflictError:
+            _, etag = ctx.store.get_json(key)

@@ -1,0 +1,125 @@
+"""Push and pull: for each target, gather → plan → execute → record, then one
+manifest commit (DESIGN §4, §5). Returns plain results; the command prints them
+(DVC's ``repo.push()`` behind ``commands/data_sync.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from git_vam.core import execute, gather, record
+from git_vam.core.report import Outcome, Reporter
+from git_vam.errors import VamError
+from git_vam.fs import UnsafePath, printable
+from git_vam.git import commit_paths
+from git_vam.plan import Action, FilePlan
+from git_vam.repo import Target
+
+if TYPE_CHECKING:
+    from git_vam.context import Context
+
+
+@dataclass
+class ProjectReport:
+    project: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    planned: list[FilePlan] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # skipped local files, refused keys
+    manifest_changed: bool = False
+
+    def failed(self) -> bool:
+        return any(not o.ok for o in self.outcomes) or any(p.is_conflict for p in self.planned) or bool(self.notes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "project": self.project,
+            "files": [o.to_json() for o in self.outcomes]
+            or [
+                {
+                    "path": p.rel,
+                    "action": p.action.value,
+                    "local": p.local_state,
+                    "remote": p.remote_state,
+                    "message": p.reason,
+                    "dry_run": True,
+                }
+                for p in self.planned
+            ],
+            "problems": self.notes,
+            "manifest_changed": self.manifest_changed,
+        }
+
+
+@dataclass
+class SyncResult:
+    """Every project's report, whether the manifests were committed, and (dry run,
+    ``--check-only``) whether anything is left to download."""
+
+    reports: list[ProjectReport]
+    committed: bool = False
+    pending: bool = False
+
+    def failed(self, check_only: bool = False) -> bool:
+        return any(r.failed() for r in self.reports) or (check_only and self.pending)
+
+
+def sync(
+    ctx: Context,
+    direction: str,
+    targets: list[Target],
+    reporter: Reporter,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    delete: bool = False,
+    commit: bool = True,
+    warn: Callable[[str], None] = lambda text: None,
+) -> SyncResult:
+    """Push (``direction="push"``) or pull the targets. Raises VamError before any
+    local work when S3 cannot be listed (credentials, bucket, network); a problem
+    with one project or file is reported in its ProjectReport and the rest go on."""
+    by_name = {t.project.name: t for t in targets}
+    result = SyncResult([])
+    to_commit: list[str] = []
+    with ctx.state:
+        listings = gather.list_remote(ctx, [t.project for t in targets])
+        for target in targets:
+            project = target.project
+            report = ProjectReport(project.name)
+            result.reports.append(report)
+            try:
+                view = gather.gather(ctx, project, reporter, listing=listings[project.name])
+            except UnsafePath as exc:  # a symlinked project or s3-staging: refused, the rest goes on
+                report.notes.append(exc.message)
+                continue
+            report.notes += [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
+            report.notes += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
+            items = [i for i in gather.make_plan(view, direction, force=force, delete=delete) if target.covers(i.rel)]
+            if target.paths and not items:
+                shown = ", ".join(f"{project.name}/{p}" for p in by_name[project.name].paths)
+                report.notes.append(f"nothing here or on S3 matches {printable(shown)}")
+            if dry_run:
+                report.planned = items
+                result.pending = result.pending or any(
+                    i.action in (Action.DOWNLOAD, Action.CONFLICT_COPY) for i in items
+                )
+                continue
+            todo = [i for i in items if i.action is not Action.NONE]
+            outcomes = execute.execute(ctx, view, todo, reporter)
+            by_rel = {o.item.rel: o for o in outcomes}
+            report.outcomes = [by_rel.get(i.rel) or Outcome(i, True, i.reason) for i in items]
+            report.manifest_changed = record.finish(ctx, view)
+            if direction == "push" and any(
+                o.ok and o.item.action in (Action.UPLOAD, Action.DELETE_REMOTE) for o in outcomes
+            ):
+                try:
+                    record.update_metadata_json(ctx, view)
+                except VamError as exc:  # a cache for the older tools: never fails the push
+                    warn(f"could not update .metadata.json: {exc.message}")
+            if project.manifest_path.exists():
+                to_commit.append(project.manifest_relpath)
+    if direction == "push" and to_commit and commit and ctx.settings["autoCommit"]:
+        names_text = ", ".join(r.project for r in result.reports)
+        result.committed = commit_paths(ctx.repo, to_commit, f"vam: push {names_text}")
+    return result
