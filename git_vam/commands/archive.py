@@ -1,126 +1,14 @@
-"""``git vam archive`` and ``git vam restore``: the long-term tier.
-
-archive: a tar of the project folder is streamed straight into a multipart
-upload at ``{archivePrefix}{brand}/{group}/{project}.tar`` (no temporary copy),
-verified (size and multipart ETag from a HEAD), and recorded in the project
-manifest (committed like a push). ``--delete-local`` then removes only heavy
-files (videos and files over ``vam.maxFileSize``), only after verification.
-
-restore: instant classes download (resumable, MD5-verified) and extract at
-once; GLACIER and DEEP_ARCHIVE first need a restore request, whose state
-``--check-status`` reports. The tar is extracted into an empty folder under
-``.git/vam/tmp/`` by ``fs.extract_tar`` (regular files and folders only; a
-link, device or fifo member, or a name that would leave the target, refuses
-the whole restore), then each file is moved into place without following
-links, never overwriting a different existing file without ``--force`` (which
-moves it to the trash first), never rolling the project's manifest back.
-"""
+"""``git vam archive`` and ``git vam restore``: print what ``core.archive`` did."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import shutil
-import tarfile
-import time
-import uuid
 from pathlib import Path
-from typing import Any
 
-from git_vam import fs, output
-from git_vam import manifest as mf
+from git_vam import output
 from git_vam.context import Context
-from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError, VamError
-from git_vam.git import commit_paths, last_commit_time
-from git_vam.layout import MANIFEST_NAME, STAGING_DIR, archive_base, compact, utc_now
-from git_vam.repo import Project, all_projects
-from git_vam.s3.model import RemoteObject, part_size_for
-from git_vam.s3.upload import StreamUpload
-from git_vam.state import md5_file
-
-CLASSES = ("STANDARD", "STANDARD_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
-NEEDS_RESTORE = ("GLACIER", "DEEP_ARCHIVE")  # GLACIER_IR reads instantly
-RESTORE_DAYS = 7
-_AGE = {"d": 86400, "w": 7 * 86400, "mo": 30 * 86400, "y": 365 * 86400}
-
-
-def parse_age(text: str) -> int:
-    """``30d``, ``2w``, ``6mo``, ``1y`` → seconds. Raises UsageError."""
-    m = re.fullmatch(r"\s*(\d+)\s*(d|w|mo|y)\s*", text.lower())
-    if not m:
-        raise UsageError(f"--older-than {text!r} is not an age.", "Use e.g. 30d, 6mo or 1y.")
-    return int(m.group(1)) * _AGE[m.group(2)]
-
-
-def archive_key(ctx: Context, project: str) -> str:
-    """Where a new archive of ``project`` goes: ``{archivePrefix}{brand}/{group}/{project}.tar``,
-    or, when that key is taken, ``{project}.{YYYYmmddTHHMMSSZ}.tar``: an archive
-    object is never overwritten (DESIGN §3, "The last copy is sacred")."""
-    base = archive_base(ctx.settings["archivePrefix"], ctx.brand, project)
-    if not ctx.store.exists(f"{base}.tar"):
-        return f"{base}.tar"
-    return f"{base}.{compact(utc_now())}.tar"
-
-
-def copies_prefix(ctx: Context, project: str) -> str:
-    """Where ``cleanup --archive`` keeps a project's staging objects:
-    ``{archivePrefix}{brand}/{group}/{project}/s3-staging/``."""
-    return f"{archive_base(ctx.settings['archivePrefix'], ctx.brand, project)}/{STAGING_DIR}/"
-
-
-def project_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """``(regular files, links)`` under ``folder``, sorted. Links are never
-    followed nor archived (a restore refuses link members, so an archive with
-    one could never come back whole)."""
-    files, links = [], []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        links += [Path(dirpath) / d for d in dirnames if (Path(dirpath) / d).is_symlink()]
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                links.append(path)
-            elif path.is_file():
-                files.append(path)
-    return files, links
-
-
-def is_heavy(path: Path, ctx: Context) -> bool:
-    if path.is_symlink() or not path.is_file():
-        return False
-    return (
-        path.suffix[1:].lower() in ctx.settings["videoExtensions"] or path.stat().st_size > ctx.settings["maxFileSize"]
-    )
-
-
-def choose(ctx: Context, names: tuple[str, ...], older_than: str | None) -> list[Project]:
-    if older_than:
-        if names:
-            raise UsageError("Name projects or use --older-than, not both.")
-        limit = time.time() - parse_age(older_than)
-        chosen = [n for n in all_projects(ctx.root) if (t := last_commit_time(ctx.root, n)) is not None and t < limit]
-        return [Project(ctx.root, n) for n in chosen]
-    if not names:
-        raise UsageError("Name the project(s) to archive, or use --older-than AGE.")
-    return ctx.projects(names, False)
-
-
-def holding_archive(ctx: Context, project: Project, files: list[Path]) -> str:
-    """The key of the newest archive that holds every file of ``project`` as it is
-    now (same path, size and MD5; the manifest aside), else ``""``."""
-    records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
-    members = records[-1].get("members") if records else None
-    if not members:
-        return ""
-    for path in files:
-        rel = path.relative_to(project.path).as_posix()
-        if rel == MANIFEST_NAME:
-            continue
-        member = members.get(rel)
-        if not member or member["size"] != path.stat().st_size or member["md5"] != ctx.state.md5(path):
-            return ""
-    return str(records[-1]["key"])
+from git_vam.core.archive import archive, choose, restore
+from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.fs import printable
 
 
 def run_archive(
@@ -129,48 +17,11 @@ def run_archive(
 ) -> int:  # fmt: skip
     """Archive each project; returns 1 when a heavy file was kept because the
     verified archive does not hold its current version."""
-    projects = choose(ctx, names, older_than)
-    reports: list[dict[str, Any]] = []
-    commit: list[str] = []
-    incomplete = False
-    with ctx.state:
-        for project in projects:
-            fs.check_folder(project.path, ctx.root, "a project")
-            files, links = project_files(project.path)
-            total = sum(p.stat().st_size for p in files)
-            heavy = [p for p in files if is_heavy(p, ctx)]
-            report: dict[str, Any] = {"project": project.name, "files": len(files), "bytes": total}
-            report["links_not_archived"] = [p.relative_to(project.path).as_posix() for p in links]
-            reports.append(report)
-            held = holding_archive(ctx, project, files) if older_than else ""
-            if held:
-                report.update(key=held, skipped="its newest archive already holds its current content")
-                continue
-            report["key"] = key = archive_key(ctx, project.name)
-            if dry_run:
-                report["would_delete"] = [p.relative_to(project.path).as_posix() for p in heavy] if delete_local else []
-                continue
-            record = _archive_one(ctx, project, files, total, key, storage_class)
-            report["md5"] = record["md5"]
-            report["size"] = record["size"]
-            manifest = mf.load(project.manifest_path, ctx.brand, project.name)
-            mf.add_archive_record(manifest, record)
-            mf.save(project.manifest_path, manifest)
-            commit.append(project.manifest_relpath)
-            if delete_local:  # only now, and only what the verified archive holds as it is here
-                deleted, kept = [], []
-                for p in heavy:
-                    rel = p.relative_to(project.path).as_posix()
-                    if record["members"].get(rel, {}).get("md5") == ctx.state.md5(p):
-                        p.unlink()
-                        deleted.append(rel)
-                    else:
-                        kept.append(rel)
-                report["deleted_local"], report["kept_changed"] = deleted, kept
-                incomplete = incomplete or bool(kept)
-    committed = False
-    if commit and not no_commit and ctx.settings["autoCommit"]:
-        committed = commit_paths(ctx.repo, commit, "vam: archive " + ", ".join(p.name for p in projects))
+    reports, committed, incomplete = archive(
+        ctx, choose(ctx, names, older_than), storage_class=storage_class, delete_local=delete_local,
+        dry_run=dry_run, skip_held=bool(older_than), commit=not no_commit,
+        reporter=output.reporter(False, False),
+    )  # fmt: skip
     if as_json:
         output.print_json({"dry_run": dry_run, "committed": committed, "projects": reports})
         return EXIT_INCOMPLETE if incomplete else EXIT_OK
@@ -186,239 +37,30 @@ def run_archive(
         con.print(f"{r['project']}: {verb} {r['files']} files ({output.human_size(r['bytes'])}) as {where}",
                   markup=False)  # fmt: skip
         for rel in r.get("deleted_local", []) or r.get("would_delete", []):
-            con.print(f"  {'would remove' if dry_run else 'removed'} {fs.printable(rel)}", markup=False)
+            con.print(f"  {'would remove' if dry_run else 'removed'} {printable(rel)}", markup=False)
         for rel in r.get("kept_changed", []):
-            con.print(f"  ! kept {fs.printable(rel)}: it changed while it was archived", markup=False)
+            con.print(f"  ! kept {printable(rel)}: it changed while it was archived", markup=False)
         for rel in r["links_not_archived"]:
-            con.print(f"  ! not archived: {fs.printable(rel)} is a symlink", markup=False)
+            con.print(f"  ! not archived: {printable(rel)} is a symlink", markup=False)
     if committed:
         con.print("Recorded in the manifest and committed; share it with `git push`.")
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
-class _Hashing:
-    """A file wrapper that MD5-hashes what ``tarfile`` reads from it (one read per file)."""
-
-    def __init__(self, fh: Any) -> None:
-        self.fh, self.digest = fh, hashlib.md5()
-
-    def read(self, n: int = -1) -> bytes:
-        data = self.fh.read(n)
-        self.digest.update(data)
-        return bytes(data)
-
-
-def _archive_one(ctx: Context, project: Project, files: list[Path], total: int, key: str, cls: str) -> dict[str, Any]:
-    """Stream, verify and describe one archive: key, size, MD5, ETag, class, who,
-    when and ``members`` (``{path: {"md5", "size"}}``, each hashed in the same
-    read that fed the tar). The key must be new (``If-None-Match: *``). Raises
-    VamError when verification fails."""
-    reporter = output.reporter(False, False)
-    tick = reporter.start(f"archive {project.name}", total)
-    stamp = utc_now()
-    members: dict[str, dict[str, Any]] = {}
-    writer = StreamUpload(
-        ctx.store, key, part_size=part_size_for(total + 1024 * len(files) + 1024**2),
-        metadata={"uploaded-by": ctx.user, "uploaded-at": stamp}, storage_class=cls, progress=tick,
-    )  # fmt: skip
-    try:
-        with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
-            for path in files:
-                rel = path.relative_to(project.path).as_posix()
-                before = path.stat()
-                info = tar.gettarinfo(str(path), arcname=rel)
-                with os.fdopen(fs.open_read(ctx.root, f"{project.name}/{rel}"), "rb") as fh:
-                    reader = _Hashing(fh)
-                    tar.addfile(info, reader)
-                md5 = reader.digest.hexdigest()
-                members[rel] = {"md5": md5, "size": info.size}
-                after = path.stat()
-                if (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
-                    ctx.state.remember_md5(path, md5, after)  # --delete-local checks against it
-        etag = writer.close()
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        reporter.done(f"archive {project.name}")
-    head = ctx.store.head_key(key)
-    if int(head["ContentLength"]) != writer.size or str(head["ETag"]) != etag:
-        raise VamError(f"The archive of {project.name} did not verify on S3.", "Nothing was deleted; run it again.")
-    return {
-        "key": key, "size": writer.size, "md5": writer.md5, "etag": etag,
-        "storage_class": str(head.get("StorageClass") or cls), "files": len(files),
-        "archived_by": ctx.user, "archived_at": stamp, "members": members,
-    }  # fmt: skip
-
-
-def _readiness(ctx: Context, key: str, head: dict[str, Any], tier: str, check_status: bool) -> str:
-    """``ready``, ``pending``, ``requested`` or ``not requested`` for one object;
-    starts a Glacier restore when one is needed (not with ``check_status``). On a
-    server without Glacier restore the object is read directly (one line says so)."""
-    cls = str(head.get("StorageClass") or "STANDARD")
-    restore = str(head.get("Restore") or "")
-    if cls not in NEEDS_RESTORE or 'ongoing-request="false"' in restore:
-        return "ready"
-    if 'ongoing-request="true"' in restore:
-        return "pending"
-    if check_status:
-        return "not requested"
-    if ctx.store.request_restore(key, RESTORE_DAYS, tier):
-        return "requested"
-    output.err().print(
-        f"git vam: this server has no Glacier restore; reading {fs.printable(key)} directly.", markup=False
-    )
-    return "ready"
-
-
 def run_restore(
     ctx: Context, name: str, *, to: str | None, tier: str, check_status: bool, force: bool, as_json: bool
 ) -> int:
-    """Bring back the newest archive of a project and the staging objects that
-    ``cleanup --archive`` copied; returns 1 while a Glacier restore is pending."""
+    """Bring back an archived project; returns 1 while a Glacier restore is pending."""
     (project,) = ctx.projects((name,), False)
-    records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
-    record = records[-1] if records else None
-    copies, _ = ctx.store.list_prefix(copies_prefix(ctx, project.name))
-    if record is None and not copies:
-        raise UsageError(
-            f"{project.name} has no archive recorded in its manifest and no copies from `cleanup --archive`.",
-            "Run `git vam archive` first.",
-        )
-    keys = ([str(record["key"])] if record else []) + [o.key for o in copies.values()]
-    heads = {key: ctx.store.head_key(key) for key in keys}
-    states = {key: _readiness(ctx, key, heads[key], tier, check_status) for key in keys}
-    waiting = {k: s for k, s in states.items() if s != "ready"}
-    if waiting:
-        key, state = next(iter(waiting.items()))
-        cls = str(heads[key].get("StorageClass") or "STANDARD")
-        msg = {
-            "pending": "the restore from {cls} is still in progress; check again later with --check-status",
-            "requested": "restore from {cls} requested ({tier}); check with `git vam restore {p} --check-status`",
-            "not requested": "in {cls}: run `git vam restore {p}` to request a restore",
-        }[state].format(cls=cls, tier=tier, p=project.name)
-        if as_json:
-            output.print_json({"project": project.name, "key": key, "storage_class": cls, "state": state,
-                               "objects": [{"key": k, "state": s} for k, s in states.items()]})  # fmt: skip
-        else:
-            more = f" (and {len(waiting) - 1} more object(s))" if len(waiting) > 1 else ""
-            output.out().print(f"{project.name}: {msg}{more}", markup=False)
-        return EXIT_INCOMPLETE
-    target = Path(to).resolve() if to else project.path
-    if target == project.path:
-        fs.check_folder(target, ctx.root, "the project")
-    restored: list[str] = []
-    with ctx.state:
-        clashes = _copy_clashes(ctx, copies, target) if not force else []
-        if clashes:
-            raise VamError(
-                f"Restoring would overwrite {len(clashes)} different file(s): {', '.join(clashes[:5])}",
-                "Use --to DIR, or --force (the current files go to .git/vam/trash/).",
-            )
-        if record:
-            restored += _download_and_extract(ctx, project, record, heads[str(record["key"])], target, force)
-        restored += _restore_copies(ctx, project, copies, target)
+    result = restore(
+        ctx, project, to=Path(to) if to else None, tier=tier, check_status=check_status, force=force,
+        say=lambda text: output.err().print(f"git vam: {printable(text)}", markup=False),
+        reporter=output.reporter(False, False),
+    )  # fmt: skip
     if as_json:
-        output.print_json({"project": project.name, "key": keys[0], "state": "restored", "to": str(target),
-                           "files": restored})  # fmt: skip
+        output.print_json({k: v for k, v in result.items() if k != "message"})
+    elif result["state"] == "restored":
+        output.out().print(f"{project.name}: restored {len(result['files'])} files into {result['to']}", markup=False)
     else:
-        output.out().print(f"{project.name}: restored {len(restored)} files into {target}", markup=False)
-    return EXIT_OK
-
-
-def _copy_clashes(ctx: Context, copies: dict[str, RemoteObject], target: Path) -> list[str]:
-    """Staging files that a restore of ``cleanup --archive`` copies would replace by another version."""
-    out = []
-    for rel, obj in copies.items():
-        dest = target / STAGING_DIR / rel
-        if os.path.lexists(dest):
-            want = obj.md5 or ctx.store.head(obj).md5
-            real = fs.real_dir(dest.parent, target) and dest.is_file() and not dest.is_symlink()
-            if not real or ctx.state.md5(dest) != want:
-                out.append(fs.printable(f"{STAGING_DIR}/{rel}"))
-    return out
-
-
-def _restore_copies(ctx: Context, project: Project, copies: dict[str, RemoteObject], target: Path) -> list[str]:
-    """Download each ``cleanup --archive`` copy (verified by its MD5) into
-    ``target/s3-staging/``; a different file there goes to the trash (the caller
-    checked ``--force``), an identical one stays."""
-    done = []
-    for rel, listed in copies.items():
-        obj = ctx.store.head(listed)
-        dest_rel = f"{STAGING_DIR}/{rel}"
-        dest = target / dest_rel
-        if os.path.lexists(dest) and dest.is_file() and not dest.is_symlink() and ctx.state.md5(dest) == obj.md5:
-            continue
-        tmp = ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")
-        got = ctx.store.download(obj, tmp)
-        if obj.md5 and got != obj.md5:
-            fs.discard_download(tmp)
-            raise VamError(f"{fs.printable(obj.key)} arrived damaged (MD5 {got}).", "Run the restore again.")
-        try:
-            fs.place(tmp, target, dest_rel, keep=ctx.state.trash_path(project.name, dest_rel))
-        except fs.UnsafePath as exc:
-            raise VamError(exc.message, "Move it aside and restore again.") from None
-        fs.discard_download(tmp)
-        done.append(dest_rel)
-    return done
-
-
-def _download_and_extract(
-    ctx: Context, project: Project, record: dict[str, Any], head: dict[str, Any], target: Path, force: bool
-) -> list[str]:
-    key = str(record["key"])
-    obj = RemoteObject(key=key, rel=f"{project.name}.tar", size=int(head["ContentLength"]),
-                       etag=str(head["ETag"]), md5=str(record.get("md5", "")))  # fmt: skip
-    tmp = ctx.state.tmp_dir / (hashlib.sha1(key.encode()).hexdigest() + ".part")
-    reporter = output.reporter(False, False)
-    tick = reporter.start(f"↓ {obj.rel}", obj.size)
-    try:
-        got = ctx.store.download(obj, tmp, progress=tick)
-    finally:
-        reporter.done(f"↓ {obj.rel}")
-    if obj.md5 and got != obj.md5:
-        fs.discard_download(tmp)
-        raise VamError(f"The archive of {project.name} is damaged (MD5 {got}).", "Nothing was extracted.")
-    # Extract into an empty folder of our own, links and special files refused,
-    # then move regular files into place with the rules of a pull (DESIGN §6).
-    staged = ctx.state.tmp_dir / f"restore-{uuid.uuid4().hex}"
-    try:
-        try:
-            names = fs.extract_tar(tmp, staged)
-        except fs.UnsafePath as exc:
-            raise VamError(exc.message, "Nothing was extracted.") from None
-        if target == project.path:
-            fs.check_folder(target, ctx.root, "the project")
-            # the manifest in place is newer than the archived one and holds the
-            # archive record: a restore never rolls it back
-            names = [n for n in names if n != MANIFEST_NAME]
-        target.mkdir(parents=True, exist_ok=True)
-        clashes, same = [], set()
-        for name in names:
-            dest = target / name
-            if not os.path.lexists(dest):
-                continue
-            real = fs.real_dir(dest.parent, target) and dest.is_file() and not dest.is_symlink()
-            if real and md5_file(dest) == md5_file(staged / name):
-                same.add(name)
-            else:
-                clashes.append(name)
-        if clashes and not force:
-            shown = ", ".join(fs.printable(c) for c in clashes[:5]) + (" …" if len(clashes) > 5 else "")
-            raise VamError(
-                f"Restoring would overwrite {len(clashes)} different file(s): {shown}",
-                "Use --to DIR, or --force (the current files go to .git/vam/trash/).",
-            )
-        for name in names:
-            if name in same:
-                continue
-            keep = ctx.state.trash_path(project.name, name) if name in clashes else None
-            try:
-                fs.place(staged / name, target, name, keep=keep)
-            except fs.UnsafePath as exc:
-                raise VamError(exc.message, "Move it aside and restore again.") from None
-    finally:
-        shutil.rmtree(staged, ignore_errors=True)
-    fs.discard_download(tmp)
-    return names
+        output.out().print(f"{project.name}: {result['message']}", markup=False)
+    return EXIT_OK if result["state"] == "restored" else EXIT_INCOMPLETE
