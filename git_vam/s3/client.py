@@ -27,9 +27,10 @@ import botocore.session
 import botocore.utils
 from botocore.config import Config
 
-from git_vam.errors import ConfigError, ConflictError, S3Error, VamError
+from git_vam.errors import VamError
 from git_vam.fs import printable
 from git_vam.layout import METADATA_JSON, TIME_FORMAT
+from git_vam.s3.errors import translate
 from git_vam.s3.model import RemoteObject, Throttle, is_md5, md5_from_etag
 
 # botocore's name for where it found credentials → words for `git vam config`
@@ -101,10 +102,8 @@ class S3Store:
             s3_options: Any = {"use_accelerate_endpoint": self.accelerate, "payload_signing_enabled": False}
             if self.endpoint:
                 s3_options["addressing_style"] = "path"
-            try:
+            with self.translated():
                 self._client = self._make_client(session, s3_options)
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-                raise self.translate(exc) from exc
         return self._client
 
     def _make_client(self, session: Any, s3_options: Any) -> Any:
@@ -133,77 +132,21 @@ class S3Store:
 
     # -- errors -------------------------------------------------------------
     def translate(self, exc: Exception, key: str = "") -> VamError:
-        """A VamError with a remedy for a botocore exception."""
-        where = self.endpoint or "AWS S3"
-        if isinstance(exc, VamError):
-            return exc
-        if isinstance(exc, botocore.exceptions.NoCredentialsError):
-            return ConfigError(
-                "No AWS credentials found.",
-                "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or .video-tools.env), "
-                "or configure a profile (`aws configure`).",
-            )
-        if isinstance(exc, botocore.exceptions.PartialCredentialsError):
-            missing = str(getattr(exc, "kwargs", {}).get("cred_var", "a key"))
-            return ConfigError(
-                f"The AWS credentials are incomplete ({printable(missing)} is missing).",
-                "Set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (then ~/.aws is used).",
-            )
-        if isinstance(
-            exc,
-            (
-                botocore.exceptions.EndpointConnectionError,
-                botocore.exceptions.ConnectTimeoutError,
-                botocore.exceptions.ConnectionClosedError,
-            ),
-        ):
-            return S3Error(
-                f"Cannot reach S3 at {where}.",
-                "Check your network and vam.endpoint / AWS_ENDPOINT_URL, then run this again.",
-            )
-        if isinstance(exc, botocore.exceptions.ClientError):
-            err = exc.response.get("Error", {})
-            code = str(err.get("Code", ""))
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if code in ("BadDigest", "InvalidDigest"):
-                return S3Error(
-                    f"S3 received {key or 'a body'} damaged, or the file changed while it was sent ({code}).",
-                    "Run the push again.",
-                )
-            if code in ("PreconditionFailed", "ConditionalRequestConflict") or status == 412:
-                return ConflictError(f"{key or 'The object'} changed on S3 meanwhile.", "Run `git vam status`.")
-            if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"):
-                return ConfigError(
-                    f"S3 rejected the credentials ({code}).",
-                    "Check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or your profile"
-                    " (`git vam config` shows where they come from).",
-                )
-            if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
-                return ConfigError(
-                    f"Access denied to s3://{self.bucket}/{key} ({code or status}).",
-                    "Ask the bucket owner for list/get/put/delete rights on the staging prefix.",
-                )
-            if code == "NoSuchBucket" or (status == 404 and not key):
-                return ConfigError(
-                    f"Bucket {self.bucket!r} does not exist at {where}.",
-                    "Create it, or fix vam.bucket / S3_BUCKET (`git vam config` shows where it is set).",
-                )
-            if code in ("PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException"):
-                return ConfigError(
-                    f"Bucket {self.bucket!r} is in another region than {self.region!r}.",
-                    "Set vam.region (or AWS_REGION) to the bucket's region.",
-                )
-            text = f"S3 error on {key or self.bucket}: {code or status} {err.get('Message', '')}"
-            return S3Error(printable(text.strip())[:500])
-        if isinstance(exc, botocore.exceptions.BotoCoreError):
-            return S3Error(f"S3 request failed: {exc}", "Run again; add --debug for details.")
-        return S3Error(f"S3 request failed: {exc}")
+        """A VamError with a remedy for a botocore exception (``s3.errors.translate``)."""
+        return translate(exc, bucket=self.bucket, endpoint=self.endpoint, region=self.region, key=key)
 
-    def call(self, fn: Callable[..., Any], key: str = "", **kwargs: Any) -> Any:
+    @contextlib.contextmanager
+    def translated(self, key: str = "") -> Iterator[None]:
+        """Run the block, turning a botocore error into VamError (``translate``)."""
         try:
-            return fn(**kwargs)
+            yield
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
             raise self.translate(exc, key) from exc
+
+    def call(self, fn: Callable[..., Any], key: str = "", **kwargs: Any) -> Any:
+        """``fn(**kwargs)`` (a client operation), its errors translated."""
+        with self.translated(key):
+            return fn(**kwargs)
 
     # -- reading ------------------------------------------------------------
     def check_bucket(self) -> None:
@@ -226,7 +169,7 @@ class S3Store:
 
         out: dict[str, RemoteObject] = {}
         refused: list[str] = []
-        try:
+        with self.translated():
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     key = item["Key"]
@@ -246,22 +189,18 @@ class S3Store:
                         last_modified=item["LastModified"].strftime(TIME_FORMAT),
                         md5=md5_from_etag(etag) if not self.sse else "",
                     )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise self.translate(exc) from exc
         return out, refused
 
     def list_folders(self, prefix: str) -> set[str]:
         """The names of the "folders" right under ``prefix`` (ListObjectsV2 with a
         ``/`` delimiter: one request per 1,000 names)."""
         names: set[str] = set()
-        try:
+        with self.translated():
             pages = self.client.get_paginator("list_objects_v2").paginate(
                 Bucket=self.bucket, Prefix=prefix, Delimiter="/"
             )
             for page in pages:
                 names |= {str(p["Prefix"])[len(prefix) :].rstrip("/") for p in page.get("CommonPrefixes", [])}
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise self.translate(exc) from exc
         return names
 
     def head(self, obj: RemoteObject) -> RemoteObject:
@@ -339,26 +278,22 @@ class S3Store:
         """Server-side copy of ``obj`` (exactly the version with its ETag) to
         ``dest_key``, metadata included; multipart for objects over 5 GiB
         (s3transfer). Raises ConflictError when the object changed meanwhile."""
-        try:
+        with self.translated(obj.key):
             self.client.copy(
                 CopySource={"Bucket": self.bucket, "Key": obj.key},
                 Bucket=self.bucket,
                 Key=dest_key,
                 ExtraArgs={"CopySourceIfMatch": obj.etag, "MetadataDirective": "COPY", **self.sse_args()},
             )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise self.translate(exc, obj.key) from exc
 
     def presign(self, key: str, seconds: int) -> str:
         """A presigned GET URL for ``key`` valid ``seconds`` (SigV4 limit: 7 days)."""
-        try:
+        with self.translated(key):
             return str(
                 self.client.generate_presigned_url(
                     "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
                 )
             )
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise self.translate(exc, key) from exc
 
     def credentials_origin(self) -> str:
         """Where the credentials come from, as botocore found them (``""`` when none;
@@ -415,12 +350,10 @@ class S3Store:
 
     def inventory(self, prefix: str = "") -> Iterator[tuple[str, int, str]]:
         """``(key, size in bytes, storage class)`` of every object under ``prefix``."""
-        try:
+        with self.translated():
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     yield str(item["Key"]), int(item["Size"]), str(item.get("StorageClass") or "STANDARD")
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise self.translate(exc) from exc
 
     def head_key(self, key: str) -> dict[str, Any]:
         """The raw HEAD answer for ``key`` (ContentLength, ETag, StorageClass, Restore, Metadata)."""
@@ -462,11 +395,9 @@ class S3Store:
     def list_uploads(self, prefix: str) -> list[tuple[str, str]]:
         """Unfinished multipart uploads under ``prefix`` as ``[(key, upload_id)]``."""
         out = []
-        try:
+        with self.translated():
             for page in self.client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket, Prefix=prefix):
                 out += [(u["Key"], u["UploadId"]) for u in page.get("Uploads", [])]
-        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-            raise self.translate(exc) from exc
         return out
 
     def abort_upload(self, key: str, upload_id: str) -> None:
