@@ -22,11 +22,11 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from git_vam.errors import BusyError
+from git_vam.plan import Version
 
 HASH_CHUNK = 8 * 1024 * 1024
 RACY_SECONDS = 2.0  # see State.remember_md5
@@ -98,18 +98,6 @@ def hash_file(path: Path, part_size: int = 0, progress: Callable[[int], None] | 
             feed.put(None)
             worker.join()
     return digest.hexdigest(), parts
-
-
-@dataclass(frozen=True)
-class BaseRecord:
-    """The version of one file that this clone and S3 last agreed on."""
-
-    md5: str
-    size: int
-    etag: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"md5": self.md5, "size": self.size, "etag": self.etag}
 
 
 class State:
@@ -223,7 +211,7 @@ class State:
     def _base_path(self, project: str) -> Path:
         return self.dir / "base" / f"{project}.json"
 
-    def load_base(self, project: str, location: str) -> dict[str, BaseRecord]:
+    def load_base(self, project: str, location: str) -> dict[str, Version]:
         """Base records of ``project`` for remote ``location`` (``bucket/prefix``).
 
         Records made against another bucket or prefix do not count.
@@ -234,15 +222,18 @@ class State:
         out = {}
         for rel, rec in (data.get("files") or {}).items():
             try:
-                out[rel] = BaseRecord(str(rec["md5"]), int(rec["size"]), str(rec.get("etag", "")))
+                out[rel] = Version(str(rec["md5"]), int(rec["size"]), str(rec.get("etag", "")))
             except (KeyError, TypeError, ValueError):
                 continue  # a damaged record: fall back to the manifest for this file
         return out
 
-    def save_base(self, project: str, location: str, records: dict[str, BaseRecord]) -> None:
+    def save_base(self, project: str, location: str, records: dict[str, Version]) -> None:
         """Write the records (atomically, fsynced), unless the file already says exactly that."""
         path = self._base_path(project)
-        data = {"location": location, "files": {rel: r.to_json() for rel, r in sorted(records.items())}}
+        data = {
+            "location": location,
+            "files": {rel: {"md5": r.md5, "size": r.size, "etag": r.etag} for rel, r in sorted(records.items())},
+        }
         if read_json(path) != data:
             write_json_atomic(path, data)
 

@@ -6,7 +6,6 @@ Exits non-zero if any file's MD5 differs between the two clones.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 from git_vam.testing import media
 from git_vam.testing.seaweed import SeaweedServer, make_bucket
+from git_vam.testing.world import md5, new_clone
 
 BIN = Path(sys.executable).parent
 PROJECT = "b65-guy-monroe-marketing-plan"
@@ -32,14 +32,6 @@ def run(cwd: Path, *args: str, ok: tuple[int, ...] = (0,)) -> None:
     proc = subprocess.run(args, cwd=cwd)
     if proc.returncode not in ok:
         raise SystemExit(f"demo: `{' '.join(args)}` exited {proc.returncode}")
-
-
-def md5(path: Path) -> str:
-    h = hashlib.md5()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def make_mp4(path: Path, seconds: int, label: str) -> None:
@@ -70,10 +62,7 @@ def main() -> int:
 
 
 def clone(origin: Path, where: Path, user: str, server: SeaweedServer) -> Path:
-    where.parent.mkdir(parents=True)
-    subprocess.run(["git", "clone", "-q", str(origin), str(where)], check=True)
-    for k, v in (("user.name", user), ("user.email", f"{user}@example.com")):
-        subprocess.run(["git", "config", k, v], cwd=where, check=True)
+    new_clone(origin, where, user)
     # Personal credentials live in the untracked .video-tools.env, as with the existing tools.
     env = server.env()
     (where / ".video-tools.env").write_text(

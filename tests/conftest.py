@@ -7,12 +7,11 @@ import os
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import PROJECT, World, git, make_mp4, new_clone, vam
 
-from git_vam.testing import media
 from git_vam.testing.seaweed import SeaweedServer, make_bucket
 
 BIN = Path(sys.executable).parent
@@ -60,71 +59,6 @@ def aws_env(s3server: SeaweedServer, monkeypatch: pytest.MonkeyPatch) -> dict[st
     return env
 
 
-def git(cwd: Path, *args: str) -> str:
-    out = subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
-    return out.stdout
-
-
-def vam(
-    cwd: Path, *args: str, code: int | None = 0, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run `git vam ARGS` in ``cwd`` as a user would (through git's dispatch)."""
-    run_env = None if env is None else {**os.environ, **env}
-    proc = subprocess.run(["git", "vam", *args], cwd=cwd, capture_output=True, text=True, env=run_env, timeout=600)
-    if code is not None and proc.returncode != code:
-        raise AssertionError(
-            f"git vam {' '.join(args)} exited {proc.returncode}, expected {code}\n"
-            f"--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
-        )
-    return proc
-
-
-_MP4_CACHE: dict[str, bytes] = {}
-
-
-def make_mp4(path: Path, tag: str = "a", seconds: float = 1.0) -> Path:
-    """A real MP4 (H.264 test pattern) whose bytes differ by ``tag``; made once per tag."""
-    key = f"{tag}-{seconds}"
-    if key not in _MP4_CACHE:
-        tmp = path.with_name(f".{uuid.uuid4().hex}.mp4")
-        _MP4_CACHE[key] = media.make_mp4(tmp, tag, seconds=seconds).read_bytes()
-        tmp.unlink()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_MP4_CACHE[key])
-    return path
-
-
-def md5(path: Path) -> str:
-    import hashlib
-
-    return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-@dataclass
-class World:
-    """A bare origin and two clones of brand repository ``v-demo``."""
-
-    origin: Path
-    david: Path
-    jan: Path
-    bucket: str
-    endpoint: str
-
-    def staging(self, clone: Path, project: str = "b65-guy-monroe-marketing-plan") -> Path:
-        return clone / project / "s3-staging"
-
-
-PROJECT = "b65-guy-monroe-marketing-plan"
-
-
-def new_clone(origin: Path, where: Path, user: str) -> Path:
-    where.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "clone", "-q", str(origin), str(where)], check=True, capture_output=True)
-    git(where, "config", "user.name", user)
-    git(where, "config", "user.email", f"{user}@example.com")
-    return where
-
-
 @pytest.fixture
 def world(tmp_path: Path, bucket: str, aws_env: dict[str, str], s3server: SeaweedServer) -> World:
     origin = tmp_path / "origin" / "v-demo.git"
@@ -141,21 +75,6 @@ def world(tmp_path: Path, bucket: str, aws_env: dict[str, str], s3server: Seawee
     git(david, "push", "-q", "-u", "origin", "main")
     jan = new_clone(origin, tmp_path / "jan" / "v-demo", "jan")
     return World(origin, david, jan, bucket, s3server.endpoint)
-
-
-def s3_client(world_or_endpoint: World | str):
-    import boto3
-
-    from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
-
-    endpoint = world_or_endpoint.endpoint if isinstance(world_or_endpoint, World) else world_or_endpoint
-    return boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=ACCESS_KEY,
-        aws_secret_access_key=SECRET_KEY,
-        region_name="us-east-1",
-    )
 
 
 @pytest.fixture

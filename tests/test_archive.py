@@ -12,7 +12,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
+from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 KEY = f"archive/v-demo/b50-b99/{PROJECT}.tar"
 

@@ -11,8 +11,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
 from faults import HostileListingProxy
+from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 PREFIX = f"staging/v-demo/{PROJECT}/"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import git, make_mp4, vam
+from helpers import git, make_mp4, vam
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 
-from conftest import World, make_mp4, vam
+from helpers import World, make_mp4, vam
 
 
 def test_help_lists_every_command() -> None:

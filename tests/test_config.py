@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import git, vam
+from helpers import git, vam
 
 from git_vam import config
 from git_vam.errors import ConfigError, UsageError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import World, s3_client, vam
+from helpers import World, s3_client, vam
 
 
 def test_cost_matches_a_hand_computation(world: World) -> None:

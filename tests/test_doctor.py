@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import socket
 
-from conftest import World, vam
+from helpers import World, vam
 
 
 def checks(out: str) -> dict[str, dict]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 import time
 
-from conftest import World, git, make_mp4, vam
+from helpers import World, git, make_mp4, vam
 
 
 def assert_clean_error(out, *needles: str) -> None:

@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, World, git, md5, s3_client, vam
 from faults import FaultProxy
-from test_transfer import big_file
+from helpers import PROJECT, World, big_file, git, md5, s3_client, vam
 
 MiB = 1024**2
 PART = 16 * MiB

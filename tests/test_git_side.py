@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
+from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 MANIFEST = f"{PROJECT}/s3-staging.manifest.json"
 

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
+from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 MANIFEST = f"{PROJECT}/s3-staging.manifest.json"
 PREFIX = f"staging/v-demo/{PROJECT}/"

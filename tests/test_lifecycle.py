@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import World, s3_client, vam
+from helpers import World, s3_client, vam
 
 OTHER = {"ID": "keep-logs-30d", "Filter": {"Prefix": "logs/"}, "Status": "Enabled", "Expiration": {"Days": 30}}
 

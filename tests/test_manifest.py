@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import PROJECT, World, make_mp4, s3_client, vam
+from helpers import PROJECT, World, make_mp4, s3_client, vam
 
 from git_vam.manifest import merge3
 

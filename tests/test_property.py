@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import World, s3_client
+from helpers import World, s3_client
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test

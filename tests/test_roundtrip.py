@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
+from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 
 def test_david_pushes_jan_pulls_jan_pushes_david_pulls(world: World) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import World, git, make_mp4, vam
+from helpers import World, git, make_mp4, vam
 
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
 

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
 from faults import BadServer, InterceptProxy
+from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 MANIFEST = f"{PROJECT}/s3-staging.manifest.json"
 PREFIX = f"staging/v-demo/{PROJECT}/"

@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import World, make_mp4, md5, vam
+from helpers import World, make_mp4, md5, vam
 
 from git_vam.commands.share import parse_duration
 from git_vam.errors import UsageError

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from conftest import PROJECT, World, git, make_mp4, md5, s3_client, vam
+from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 KEY = f"staging/v-demo/{PROJECT}/raw.mp4"
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT, World, git, md5, s3_client, vam
+from helpers import PROJECT, World, big_file, git, md5, s3_client, vam
 
 from git_vam.errors import ConflictError, S3Error
 from git_vam.s3.client import S3Store
@@ -19,17 +19,6 @@ from git_vam.s3.model import RemoteObject, UploadJournal, multipart_etag, part_s
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
 
 MiB = 1024**2
-
-
-def big_file(path: Path, size: int, seed: int = 1) -> Path:
-    """``size`` bytes, each MiB different, written fast."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    block = hashlib.sha256(str(seed).encode()).digest() * (MiB // 32)
-    with open(path, "wb") as fh:
-        for i in range(size // MiB):
-            fh.write(i.to_bytes(8, "big") + block[8:])
-        fh.write(block[: size % MiB])
-    return path
 
 
 def store(world: World, **kw) -> S3Store:
@@ -251,7 +240,7 @@ def test_parallel_download_of_an_empty_and_a_one_byte_object(world: World, tmp_p
 
 
 def test_corrupt_download_never_reaches_the_final_path(world: World) -> None:
-    from conftest import make_mp4
+    from helpers import make_mp4
 
     make_mp4(world.staging(world.david) / "raw.mp4", "v1")
     vam(world.david, "push", "b65")

@@ -135,8 +135,7 @@ def gather(
 
     view.remote_objs = _resolve_remote(ctx, remote, view.manifest, metadata_json)
 
-    for rel, rec in records.items():
-        view.base[rel] = Version(rec.md5, rec.size, rec.etag)
+    view.base.update(records)
     # Without a record of its own, the clone falls back to the committed manifest
     # (DESIGN §4), but only where the local file *is* that version: then both
     # sides evidently agreed on it. A manifest entry the clone never had is no

@@ -9,7 +9,6 @@ from git_vam import manifest as mf
 from git_vam.core.gather import View
 from git_vam.errors import ConflictError
 from git_vam.layout import METADATA_JSON, utc_now
-from git_vam.state import BaseRecord
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -20,7 +19,7 @@ def save_base(ctx: Context, view: View) -> None:
     ctx.state.save_base(
         view.project.name,
         ctx.location(view.project.name),
-        {rel: BaseRecord(v.md5, v.size, v.etag) for rel, v in view.base.items()},
+        dict(view.base),
     )
 
 
