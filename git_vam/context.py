@@ -53,6 +53,7 @@ class Context:
         if self._store is None:
             from git_vam import trust
             from git_vam.s3.client import S3Store
+            from git_vam.s3.model import TransferConfig
 
             bucket = self.settings.bucket  # "no bucket configured" comes first
             trust.check(self.root, self.state.dir, self.settings)  # DESIGN §6: no silent change of destination
@@ -63,17 +64,14 @@ class Context:
                 endpoint=self.settings.get("endpoint"),
                 region=self.settings["region"],
                 credentials=creds,
-                jobs=self.settings["jobs"],
                 sse=self.settings.get("sse"),
                 kms_key_id=self.settings.get("kmsKeyId"),
                 accelerate=self.settings["accelerate"],
-                max_bandwidth=self.settings["maxBandwidth"],
-                # Hooks (DESIGN §5): short timeouts and at most one retry, so a server
-                # that refuses, hangs or throttles cannot hold git for more than ~15 s.
-                max_attempts=2 if self.quick else 5,
-                connect_timeout=2 if self.quick else 10,
-                read_timeout=4 if self.quick else 60,
-                stream_retries=1 if self.quick else 5,
+                transfer=(TransferConfig.for_hooks if self.quick else TransferConfig)(
+                    multipart_threshold=int(self.settings["multipartThreshold"]),
+                    jobs=self.settings["jobs"],
+                    max_bandwidth=self.settings["maxBandwidth"],
+                ),
             )
         return self._store
 

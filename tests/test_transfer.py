@@ -15,7 +15,7 @@ from helpers import PROJECT, World, big_file, git, md5, s3_client, vam
 
 from git_vam.errors import ConflictError, S3Error
 from git_vam.s3.client import S3Store
-from git_vam.s3.model import RemoteObject, UploadJournal, multipart_etag, part_size_for
+from git_vam.s3.model import RemoteObject, TransferConfig, UploadJournal, multipart_etag, part_size_for
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
 
 MiB = 1024**2
@@ -98,13 +98,15 @@ def test_interrupted_upload_resumes_from_parts_on_s3(world: World, tmp_path: Pat
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        store(world, jobs=1).upload(
+        store(world, transfer=TransferConfig(jobs=1)).upload(
             f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=die_after_two, journal=journal
         )
     kept = len(saved["r"]["parts"])
     assert 2 <= kept <= 3  # stopped promptly: the parts not yet started were cancelled
     resent = []
-    store(world, jobs=1).upload(f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=resent.append, journal=journal)
+    store(world, transfer=TransferConfig(jobs=1)).upload(
+        f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=resent.append, journal=journal
+    )
     assert resent[0] == kept * 16 * MiB  # the finished parts counted once, not sent again
     assert sum(resent[1:]) == (5 - kept) * 16 * MiB
     assert "r" not in saved

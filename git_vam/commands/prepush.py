@@ -65,7 +65,7 @@ def _ensure(ctx: Any, wanted: dict[str, dict[str, Any]]) -> list[str]:
                     "uploaded-at": str(entry.get("uploaded_at", "")),
                     "mtime": iso_from_ts(local.stat().st_mtime),
                 }
-                ctx.store.upload(local, prefix + rel, want, meta, threshold=int(ctx.settings["multipartThreshold"]))
+                ctx.store.upload(local, prefix + rel, want, meta, threshold=ctx.store.transfer.multipart_threshold)
                 say(f"{name}/{rel}: was missing on S3; uploaded it from your s3-staging/")
             else:
                 missing.append(f"{name}/{rel}")

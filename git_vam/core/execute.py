@@ -72,7 +72,7 @@ def execute(
     file is reported in its Outcome and the others still run.
     """
     reporter = reporter or NullReporter()
-    threshold = int(ctx.settings["multipartThreshold"])
+    threshold = ctx.store.transfer.multipart_threshold
     results: dict[str, Outcome] = {}
 
     def run(item: FilePlan) -> None:
@@ -89,7 +89,7 @@ def execute(
 
     small = [i for i in items if size_of(i) < threshold]
     large = [i for i in items if size_of(i) >= threshold]
-    run_parallel(run, small, ctx.settings["jobs"])
+    run_parallel(run, small, ctx.store.jobs)
     for item in large:
         run(item)
     return [results[i.rel] for i in items]

@@ -113,7 +113,7 @@ def gather(
     # its MD5 decides nothing here: it is hashed by the upload itself, in parallel
     # with the other transfers (its md5 stays "" until then).
     known = set(remote) | set(records) | set(manifest.files)
-    threshold = int(ctx.settings["multipartThreshold"])
+    threshold = ctx.store.transfer.multipart_threshold
     for rel, path in view.local_paths.items():
         st = path.stat()
         md5 = ctx.state.cached_md5(path, st)
@@ -192,7 +192,7 @@ def _resolve_remote(
                     },
                 )
         unknown = fill(unknown)
-    for obj in run_parallel(ctx.store.head, unknown, min(16, max(4, ctx.settings["jobs"] * 2))):
+    for obj in run_parallel(ctx.store.head, unknown, min(16, max(4, ctx.store.jobs * 2))):
         out[obj.rel] = obj
     return dict(sorted(out.items()))
 

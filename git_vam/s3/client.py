@@ -31,7 +31,7 @@ from git_vam.errors import VamError
 from git_vam.fs import printable
 from git_vam.layout import METADATA_JSON, TIME_FORMAT
 from git_vam.s3.errors import translate
-from git_vam.s3.model import RemoteObject, Throttle, is_md5, md5_from_etag
+from git_vam.s3.model import RemoteObject, Throttle, TransferConfig, is_md5, md5_from_etag
 
 # botocore's name for where it found credentials → words for `git vam config`
 CREDENTIAL_SOURCES = {
@@ -77,19 +77,19 @@ class S3Store:
     endpoint: str | None = None
     region: str = "us-east-1"
     credentials: dict[str, str] = field(default_factory=dict)
-    jobs: int = 4
     sse: str | None = None
     kms_key_id: str | None = None
     accelerate: bool = False
-    max_bandwidth: int = 0
-    max_attempts: int = 5
-    connect_timeout: float = 10
-    read_timeout: float = 60
-    stream_retries: int = 5  # a dropped download stream resumes this many times per range
+    transfer: TransferConfig = field(default_factory=TransferConfig)
     _client: Any = None
 
     def __post_init__(self) -> None:
-        self.throttle = Throttle(self.max_bandwidth)
+        self.throttle = Throttle(self.transfer.max_bandwidth)
+
+    @property
+    def jobs(self) -> int:
+        """Transfers (or parts, ranges) in flight at once (``TransferConfig.jobs``)."""
+        return self.transfer.jobs
 
     @property
     def client(self) -> Any:
@@ -117,9 +117,9 @@ class S3Store:
             config=Config(
                 # Standard mode retries throttling, 5xx and dropped connections with
                 # exponential backoff and jitter.
-                retries={"mode": "standard", "max_attempts": self.max_attempts},
-                connect_timeout=self.connect_timeout,
-                read_timeout=self.read_timeout,
+                retries={"mode": "standard", "max_attempts": self.transfer.max_attempts},
+                connect_timeout=self.transfer.connect_timeout,
+                read_timeout=self.transfer.read_timeout,
                 max_pool_connections=max(10, self.jobs * 3),
                 s3=s3_options,
                 request_checksum_calculation="when_required",

@@ -76,7 +76,7 @@ def download(
     local write errors.
     """
     jobs = store.jobs if jobs is None else jobs
-    retries = store.stream_retries if retries is None else retries
+    retries = store.transfer.stream_retries if retries is None else retries
     # unit: the span one MD5 covers (the object's part when the ETag can check
     # it, else a whole range); a range is a whole number of units
     unit = chunk = max(obj.size, 1)

@@ -24,6 +24,26 @@ DOWNLOAD_CHUNK = 64 * 1024**2  # ranged GETs of a large object, vam.jobs at a ti
 Progress = Callable[[int], None]
 
 
+@dataclass(frozen=True)
+class TransferConfig:
+    """How transfers run, built once from the settings and handed down
+    (s3transfer's ``TransferConfig``); nothing below re-reads the settings."""
+
+    multipart_threshold: int = 64 * 1024**2  # bytes: files at or above go up in parts (vam.multipartThreshold)
+    jobs: int = 4  # small files, or one big file's parts/ranges, in flight at once (vam.jobs)
+    max_bandwidth: int = 0  # bytes/s shared by every transfer of the run; 0: unlimited (vam.maxBandwidth)
+    max_attempts: int = 5  # per request, botocore's standard retry mode (throttling, 5xx, dropped links)
+    connect_timeout: float = 10  # seconds
+    read_timeout: float = 60  # seconds
+    stream_retries: int = 5  # a dropped download stream resumes this many times per range
+
+    @classmethod
+    def for_hooks(cls, **settings: Any) -> TransferConfig:
+        """Bounded for hooks (DESIGN §5): short timeouts and at most one retry, so a
+        server that refuses, hangs or throttles cannot hold git for more than ~15 s."""
+        return cls(max_attempts=2, connect_timeout=2, read_timeout=4, stream_retries=1, **settings)
+
+
 def part_size_for(size: int, preferred: int = DEFAULT_PART) -> int:
     """Part size (bytes) for an object of ``size`` bytes: ``preferred`` unless
     that would need more than 10,000 parts, then the smallest whole MiB that fits

@@ -40,7 +40,7 @@ def upload(
     metadata: dict[str, str],
     *,
     if_match: str = "",
-    threshold: int = 64 * 1024**2,
+    threshold: int | None = None,
     progress: Progress | None = None,
     journal: UploadJournal | None = None,
     unchanged: Callable[[], bool] = lambda: True,
@@ -66,7 +66,7 @@ def upload(
     meta["md5"] = md5
     cond = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
     size = path.stat().st_size
-    if size < threshold:
+    if size < (store.transfer.multipart_threshold if threshold is None else threshold):
         return _put_single(store, path, key, md5, meta, cond, progress)
     return _put_multipart(store, path, key, size, md5, meta, cond, progress, journal, unchanged, part_md5s)
 
