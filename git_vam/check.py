@@ -170,15 +170,17 @@ def judge(path: str, size: int, max_size: int, video_exts: tuple[str, ...], is_p
     if is_pointer:
         return None  # a Git LFS pointer: the video itself lives in LFS
     if extension(path) in video_exts:
-        return Blocked(
-            path, size, "a video file",
-            f"move it to {project}/s3-staging/ and run `git vam push {project}`",
-        )  # fmt: skip
+        return Blocked(path, size, "a video file", _move_remedy(path, project))
     if size > max_size:
         return Blocked(
-            path, size, f"larger than vam.maxFileSize ({max_size // 1024**2} MiB)",
-            f"move it to {project}/s3-staging/ and run `git vam push {project}`",
-        )  # fmt: skip
+            path, size, f"larger than vam.maxFileSize ({max_size // 1024**2} MiB)", _move_remedy(path, project)
+        )
+    return None
+
+
+def _move_remedy(path: str, project: str) -> str:
+    # Moving the file is not enough: it stays staged until it is removed from the index.
+    return f"unstage it (git rm --cached {path}), move it to {project}/{STAGING_DIR}/ and run `git vam push {project}`"
     return None
 
 

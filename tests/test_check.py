@@ -182,3 +182,23 @@ def test_json_reports(brand: Path) -> None:
     }
     assert "up to date" in json.loads(vam(brand, "install", "--json").stdout)["actions"][0]
     assert json.loads(vam(brand, "init", "--json").stdout)["bucket_set"] is True
+
+
+def test_following_the_remedy_word_for_word_unblocks_the_commit(brand: Path) -> None:
+    import re
+    import shlex
+
+    make_mp4(brand / "b65-x" / "clip.mp4")
+    (brand / "b65-x" / "notes.md").write_text("notes\n")
+    git(brand, "add", "-f", "b65-x/clip.mp4", "b65-x/notes.md")
+    blocked = commit(brand)
+    assert blocked.returncode == 1
+    remedy = re.search(
+        r"fix: unstage it \((git rm --cached [^)]+)\), move it to (\S+)/ and run", blocked.stdout + blocked.stderr
+    )
+    assert remedy, blocked.stdout + blocked.stderr
+    git(brand, *shlex.split(remedy.group(1))[1:])
+    (brand / remedy.group(2)).mkdir(parents=True, exist_ok=True)
+    (brand / "b65-x" / "clip.mp4").rename(brand / remedy.group(2) / "clip.mp4")
+    assert commit(brand).returncode == 0
+    assert git(brand, "ls-files").split() == [".gitattributes", ".gitignore", ".vamconfig", "b65-x/notes.md"]
