@@ -126,3 +126,13 @@ def test_cleanup_archive_copies_before_deleting(world: World) -> None:
     assert keys == [f"archive/v-demo/b50-b99/{PROJECT}/s3-staging/raw.mp4"]
     head = s3.head_object(Bucket=world.bucket, Key=keys[0])
     assert head["Metadata"]["md5"] == md5(raw) and head["Metadata"]["uploaded-by"] == "david"
+
+
+def test_status_at_the_repository_root_shows_every_project(world: World) -> None:
+    make_mp4(world.staging(world.david) / "raw.mp4")
+    (world.david / "boy-baker" / "s3-staging").mkdir(parents=True)
+    make_mp4(world.david / "boy-baker" / "s3-staging" / "take1.mp4")
+    vam(world.david, "push", "--all")
+    report = json.loads(vam(world.david, "status", "--json").stdout)
+    assert [p["project"] for p in report["projects"]] == ["b65-guy-monroe-marketing-plan", "boy-baker"]
+    assert report["in_sync"] is True

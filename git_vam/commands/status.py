@@ -12,8 +12,11 @@ from git_vam.fs import printable
 
 
 def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, as_json: bool) -> int:
-    """Show every file's state. Returns 1 with ``exit_code`` when anything is not in sync."""
-    result = status(ctx, ctx.targets(names, use_all))
+    """Show every file's state. Returns 1 with ``exit_code`` when anything is not in sync.
+
+    With no project named at the repository root, every project (DESIGN §3)."""
+    at_root = ctx.cwd.resolve() == ctx.root
+    result = status(ctx, ctx.targets(names, use_all or (not names and at_root)))
     dirty = any(f["state"] != "in sync" for p in result for f in p["files"]) or any(p["problems"] for p in result)
     if as_json:
         output.print_json({"in_sync": not dirty, "projects": result})
