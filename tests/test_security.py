@@ -56,6 +56,14 @@ def bucket_keys(world: World) -> list[str]:
 
 
 @pytest.fixture
+def proxy(s3server):
+    """An InterceptProxy in front of the test server, stopped afterwards."""
+    proxy = InterceptProxy(s3server.s3_port)
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
 def hooked(world: World) -> World:
     """jan has the hooks and has used S3 once (so the destination is on record)."""
     vam(world.jan, "install")
@@ -245,28 +253,25 @@ def test_archive_older_than_ignores_a_committed_link_to_outside(world: World, tm
 
 
 def test_endpoint_change_in_vamconfig_stops_transfers_until_trusted(
-    hooked: World, monkeypatch: pytest.MonkeyPatch
+    hooked: World, proxy: InterceptProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    elsewhere = proxy
     david, jan = hooked.david, hooked.jan
     monkeypatch.delenv("AWS_ENDPOINT_URL")  # jan's endpoint is the one .vamconfig names
-    elsewhere = InterceptProxy(int(hooked.endpoint.rsplit(":", 1)[1]))
-    try:
-        git(david, "config", "-f", ".vamconfig", "vam.endpoint", elsewhere.url)
-        attacker_commit(david, "faster server", ".vamconfig")
-        res = run_git(jan, "pull", "-q")
-        assert res.returncode == 0
-        make_mp4(hooked.staging(jan) / "take.mp4", "take")
-        out = vam(jan, "push", "b65", code=2)
-        assert "vam.endpoint" in out.stderr and elsewhere.url in out.stderr and "david" in out.stderr
-        assert "git vam trust" in out.stderr
-        assert len([line for line in out.stderr.splitlines() if line.strip()]) == 2
-        assert elsewhere.requests == []  # not one signed request went there
-        shown = vam(jan, "trust")
-        assert elsewhere.url in shown.stdout
-        vam(jan, "push", "b65")
-        assert elsewhere.requests  # trusted now, on purpose
-    finally:
-        elsewhere.stop()
+    git(david, "config", "-f", ".vamconfig", "vam.endpoint", elsewhere.url)
+    attacker_commit(david, "faster server", ".vamconfig")
+    res = run_git(jan, "pull", "-q")
+    assert res.returncode == 0
+    make_mp4(hooked.staging(jan) / "take.mp4", "take")
+    out = vam(jan, "push", "b65", code=2)
+    assert "vam.endpoint" in out.stderr and elsewhere.url in out.stderr and "david" in out.stderr
+    assert "git vam trust" in out.stderr
+    assert len([line for line in out.stderr.splitlines() if line.strip()]) == 2
+    assert elsewhere.requests == []  # not one signed request went there
+    shown = vam(jan, "trust")
+    assert elsewhere.url in shown.stdout
+    vam(jan, "push", "b65")
+    assert elsewhere.requests  # trusted now, on purpose
 
 
 def test_vamconfig_cannot_set_personal_keys_or_turn_the_guard_off(hooked: World) -> None:
@@ -376,34 +381,28 @@ def newer_version_before_delete(world: World, proxy: InterceptProxy, body: bytes
     proxy.before = before
 
 
-def test_push_delete_never_removes_a_newer_version(shared: World, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_push_delete_never_removes_a_newer_version(
+    shared: World, proxy: InterceptProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
     jan = shared.jan
     monkeypatch.delenv("AWS_ENDPOINT_URL")  # so jan's git config below decides
-    proxy = InterceptProxy(int(shared.endpoint.rsplit(":", 1)[1]))
-    try:
-        git(jan, "config", "vam.endpoint", proxy.url)
-        vam(jan, "pull", "b65")  # jan and S3 agree on raw.mp4, through the proxy
-        newer_version_before_delete(shared, proxy, b"david's newer take")
-        (shared.staging(jan) / "raw.mp4").unlink()
-        out = vam(jan, "push", "b65", "--delete", code=1)
-        assert "changed on S3 meanwhile" in out.stdout
-        body = s3_client(shared).get_object(Bucket=shared.bucket, Key=PREFIX + "raw.mp4")["Body"].read()
-        assert body == b"david's newer take"
-    finally:
-        proxy.stop()
+    git(jan, "config", "vam.endpoint", proxy.url)
+    vam(jan, "pull", "b65")  # jan and S3 agree on raw.mp4, through the proxy
+    newer_version_before_delete(shared, proxy, b"david's newer take")
+    (shared.staging(jan) / "raw.mp4").unlink()
+    out = vam(jan, "push", "b65", "--delete", code=1)
+    assert "changed on S3 meanwhile" in out.stdout
+    body = s3_client(shared).get_object(Bucket=shared.bucket, Key=PREFIX + "raw.mp4")["Body"].read()
+    assert body == b"david's newer take"
 
 
-def test_cleanup_never_removes_a_newer_version(shared: World) -> None:
+def test_cleanup_never_removes_a_newer_version(shared: World, proxy: InterceptProxy) -> None:
     david = shared.david
-    proxy = InterceptProxy(int(shared.endpoint.rsplit(":", 1)[1]))
-    try:
-        newer_version_before_delete(shared, proxy, b"jan's newer take")
-        out = vam(david, "cleanup", "b65", "--confirm", code=1, env={"VAM_ENDPOINT": proxy.url})
-        assert "changed on S3 meanwhile, not deleted" in out.stdout
-        body = s3_client(shared).get_object(Bucket=shared.bucket, Key=PREFIX + "raw.mp4")["Body"].read()
-        assert body == b"jan's newer take"
-    finally:
-        proxy.stop()
+    newer_version_before_delete(shared, proxy, b"jan's newer take")
+    out = vam(david, "cleanup", "b65", "--confirm", code=1, env={"VAM_ENDPOINT": proxy.url})
+    assert "changed on S3 meanwhile, not deleted" in out.stdout
+    body = s3_client(shared).get_object(Bucket=shared.bucket, Key=PREFIX + "raw.mp4")["Body"].read()
+    assert body == b"jan's newer take"
 
 
 # -- 9. nothing from outside reaches the terminal raw ----------------------------
@@ -468,16 +467,12 @@ def test_pre_push_never_uploads_a_manifest_name_outside_staging(hooked: World) -
         assert b"private notes" not in body
 
 
-def test_server_sending_more_than_the_range_is_a_clear_error(shared: World) -> None:
+def test_server_sending_more_than_the_range_is_a_clear_error(shared: World, proxy: InterceptProxy) -> None:
     david, jan = shared.david, shared.jan
     make_mp4(shared.staging(david) / "new.mp4", "new")
     vam(david, "push", "b65")
-    proxy = InterceptProxy(int(shared.endpoint.rsplit(":", 1)[1]))
     proxy.extra_body = b"X" * 4096
-    try:
-        out = vam(jan, "pull", "b65", code=1, env={"VAM_ENDPOINT": proxy.url})
-    finally:
-        proxy.stop()
+    out = vam(jan, "pull", "b65", code=1, env={"VAM_ENDPOINT": proxy.url})
     assert "more bytes than asked" in out.stdout
     assert "unexpected error" not in out.stderr and "Traceback" not in out.stderr
     assert not (shared.staging(jan) / "new.mp4").exists()

@@ -81,8 +81,8 @@ def _put_single(
     progress: Progress | None,
 ) -> str:
     size = path.stat().st_size
-    etag, _ = _send_slice(store, 
-        store.client.put_object, key, key, path, 0, size, bytes.fromhex(md5), progress,
+    etag, _ = _send_slice(
+        store, store.client.put_object, key, key, path, 0, size, bytes.fromhex(md5), progress,
         Metadata=meta, **cond, **store.sse_args(),
     )  # fmt: skip
     return etag
