@@ -17,7 +17,7 @@ import io
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,79 +92,65 @@ class Key:
     env_file: str | None = None
 
     @property
-    def env_var(self) -> str:
-        """``VAM_STAGING_PREFIX`` for ``stagingPrefix``."""
-        return "VAM_" + re.sub(r"(?<!^)([A-Z])", r"_\1", self.name).upper()
-
-
-KEYS: tuple[Key, ...] = (
-    Key("bucket", None, str, "S3_BUCKET"),
-    Key("stagingPrefix", "staging/", parse_prefix, "S3_STAGING_PREFIX"),
-    Key("archivePrefix", "archive/", parse_prefix, "S3_ARCHIVE_PREFIX"),
-    Key("endpoint", None, str, "AWS_ENDPOINT_URL"),
-    Key("region", "us-east-1", str, "AWS_REGION"),
-    Key("user", None, str, "S3_SYNC_USER"),
-    Key("brand", None, str),
-    Key("maxFileSize", "50MB", parse_size),
-    Key("videoExtensions", "mp4 mov avi mkv webm m4v mxf", parse_extensions),
-    Key("autoPull", "true", parse_bool),
-    Key("autoPullMaxSize", "5GB", parse_size),
-    Key("autoCommit", "true", parse_bool),
-    Key("lifecycleDays", "90", parse_int, "S3_STAGING_CLEANUP_DAYS"),
-    Key("archiveGlacierDays", "30", parse_int),
-    # Four streams fill a typical home uplink without starving it; more only
-    # helps on fast links (measured in benchmarks/).
-    Key("jobs", "4", parse_int),
-    Key("maxBandwidth", "0", parse_rate),
-    Key("sse", None, str),
-    Key("kmsKeyId", None, str),
-    Key("accelerate", "false", parse_bool),
-    Key("prices", "", _parse_prices),  # cost overrides, USD per GB: "STANDARD=0.025 egress=0.08"
-    # Files at or above this size go up as a multipart upload with parallel parts.
-    Key("multipartThreshold", "64MB", parse_size),
-)
-KEY_BY_LOWER = {k.name.lower(): k for k in KEYS}
-# Never taken from the tracked .vamconfig (DESIGN §6): who you are and how much of
-# your link git-vam may use are yours, not something a commit can set.
-PERSONAL = ("user", "jobs", "maxBandwidth")
-# Where data goes: a change of these in .vamconfig stops transfers until `git vam trust`.
-DESTINATION = ("endpoint", "bucket", "stagingPrefix", "archivePrefix", "region", "sse", "kmsKeyId", "notify")
-# The pre-commit guard, when set by the team: it may be tightened, never turned off.
-GITHUB_HARD_LIMIT = 100 * 1024**2  # GitHub refuses files over 100 MB
-# The AWS variables that the environment layer reads besides VAM_*.
-AWS_ENV = {"endpoint": ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"), "region": ("AWS_REGION", "AWS_DEFAULT_REGION")}
-CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-
-
-@dataclass
-class Settings:
-    """Effective settings: ``values[name]`` parsed, ``origins[name]`` where each came from."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    origins: dict[str, str] = field(default_factory=dict)
-    # Credentials from .video-tools.env, used only when the environment has none.
-    env_file_credentials: dict[str, str] = field(default_factory=dict)
-    # The destination keys as .vamconfig names them (raw text), for the trust check.
-    team_destination: dict[str, str] = field(default_factory=dict)
-    # One line each: a team value ignored or replaced by its default (shown once).
-    warnings: list[str] = field(default_factory=list)
-
-    def __getitem__(self, name: str) -> Any:
-        return self.values[name]
-
-    def get(self, name: str, default: Any = None) -> Any:
-        value = self.values.get(name)
-        return default if value is None else value
+    def attr(self) -> str:
+        """``staging_prefix`` for ``stagingPrefix``: the Settings attribute."""
+        return re.sub(r"(?<!^)([A-Z])", r"_\1", self.name).lower()
 
     @property
-    def bucket(self) -> str:
-        bucket = self.values.get("bucket")
-        if not bucket:
-            raise ConfigError(
-                "No S3 bucket is configured.",
-                "Run `git vam init --bucket NAME`, or set S3_BUCKET in .video-tools.env.",
-            )
-        return str(bucket)
+    def env_var(self) -> str:
+        """``VAM_STAGING_PREFIX`` for ``stagingPrefix``."""
+        return "VAM_" + self.attr.upper()
+
+
+def _key(default: str | None, parse: Callable[[str], Any] = str, env_file: str | None = None) -> Any:
+    """A Settings field that is a setting: the key table lives on the fields."""
+    return field(metadata={"key": (default, parse, env_file)})
+
+
+def _camel(attr: str) -> str:
+    head, *rest = attr.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Effective settings, typed and frozen. Every field made with ``_key`` is one
+    ``vam.*`` key (git-config name: the field name in camelCase, so ``max_file_size``
+    is ``vam.maxFileSize``); sizes are bytes, rates bytes per second, prefixes end
+    with ``/`` or are empty. ``origins[key name]`` says where each value came from."""
+
+    bucket: str | None = _key(None, str, "S3_BUCKET")
+    staging_prefix: str = _key("staging/", parse_prefix, "S3_STAGING_PREFIX")
+    archive_prefix: str = _key("archive/", parse_prefix, "S3_ARCHIVE_PREFIX")
+    endpoint: str | None = _key(None, str, "AWS_ENDPOINT_URL")
+    region: str = _key("us-east-1", str, "AWS_REGION")
+    user: str = _key(None, str, "S3_SYNC_USER")  # always set by finish()
+    brand: str = _key(None)  # always set by finish()
+    max_file_size: int = _key("50MB", parse_size)
+    video_extensions: tuple[str, ...] = _key("mp4 mov avi mkv webm m4v mxf", parse_extensions)
+    auto_pull: bool = _key("true", parse_bool)
+    auto_pull_max_size: int = _key("5GB", parse_size)
+    auto_commit: bool = _key("true", parse_bool)
+    lifecycle_days: int = _key("90", parse_int, "S3_STAGING_CLEANUP_DAYS")
+    archive_glacier_days: int = _key("30", parse_int)
+    # Four streams fill a typical home uplink without starving it; more only
+    # helps on fast links (measured in benchmarks/).
+    jobs: int = _key("4", parse_int)
+    max_bandwidth: int = _key("0", parse_rate)
+    sse: str | None = _key(None)
+    kms_key_id: str | None = _key(None)
+    accelerate: bool = _key("false", parse_bool)
+    prices: Mapping[str, float] = _key("", _parse_prices)  # cost overrides, USD per GB: "STANDARD=0.025 egress=0.08"
+    # Files at or above this size go up as a multipart upload with parallel parts.
+    multipart_threshold: int = _key("64MB", parse_size)
+
+    origins: Mapping[str, str] = field(default_factory=dict)
+    # Credentials from .video-tools.env, used only when the environment has none.
+    env_file_credentials: Mapping[str, str] = field(default_factory=dict)
+    # The destination keys as .vamconfig names them (raw text), for the trust check.
+    team_destination: Mapping[str, str] = field(default_factory=dict)
+    # One line each: a team value ignored or replaced by its default (shown once).
+    warnings: tuple[str, ...] = ()
 
     def describe(self, chain_origin: str = "", *, human: bool = False) -> list[tuple[str, str, str]]:
         """Rows ``(key, value as text, origin)`` for ``git vam config``; secrets never
@@ -175,14 +161,14 @@ class Settings:
 
         rows = []
         for key in KEYS:
-            value = self.values.get(key.name)
+            value = getattr(self, key.attr)
             if human and key.parse is parse_size and isinstance(value, int):
                 text = human_size(value)
             elif human and key.parse is parse_rate and isinstance(value, int):
                 text = f"{human_size(value)}/s" if value else "unlimited"
             elif isinstance(value, tuple):
                 text = " ".join(value)
-            elif isinstance(value, dict):
+            elif isinstance(value, Mapping):
                 text = " ".join(f"{k}={v}" for k, v in value.items())
             elif isinstance(value, bool):
                 text = str(value).lower()
@@ -197,6 +183,21 @@ class Settings:
             origin = chain_origin or "none found"
         rows.append(("credentials", shown or ("set" if chain_origin else "none"), origin))
         return rows
+
+
+# The key table, read off the fields of Settings (one place names each key).
+KEYS: tuple[Key, ...] = tuple(Key(_camel(f.name), *f.metadata["key"]) for f in fields(Settings) if "key" in f.metadata)
+KEY_BY_LOWER = {k.name.lower(): k for k in KEYS}
+# Never taken from the tracked .vamconfig (DESIGN §6): who you are and how much of
+# your link git-vam may use are yours, not something a commit can set.
+PERSONAL = ("user", "jobs", "maxBandwidth")
+# Where data goes: a change of these in .vamconfig stops transfers until `git vam trust`.
+DESTINATION = ("endpoint", "bucket", "stagingPrefix", "archivePrefix", "region", "sse", "kmsKeyId", "notify")
+# The pre-commit guard, when set by the team: it may be tightened, never turned off.
+GITHUB_HARD_LIMIT = 100 * 1024**2  # GitHub refuses files over 100 MB
+# The AWS variables that the environment layer reads besides VAM_*.
+AWS_ENV = {"endpoint": ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"), "region": ("AWS_REGION", "AWS_DEFAULT_REGION")}
+CREDENTIAL_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
 def _git_config(root: Path, *args: str) -> tuple[int, str, str]:
@@ -282,18 +283,20 @@ def load(
         if key.default is not None:
             raw[key.name] = (key.default, "default")
 
-    settings = Settings()
+    warnings: list[str] = []
+    team_destination: dict[str, str] = {}
+    env_file_credentials: dict[str, str] = {}
     config_file = repo_root / CONFIG_FILE
     if config_file.is_file() and not config_file.is_symlink():
         team = _read_vamconfig(config_file)
         by_lower = {name.lower(): name for name in DESTINATION}
-        settings.team_destination = {by_lower[k]: v for k, v in team.items() if k in by_lower}
+        team_destination = {by_lower[k]: v for k, v in team.items() if k in by_lower}
         for lname, text in team.items():
             team_key = KEY_BY_LOWER.get(lname)
             if team_key is None:
                 continue
             if team_key.name in PERSONAL:
-                settings.warnings.append(
+                warnings.append(
                     f"vam.{team_key.name} in {CONFIG_FILE} is ignored: it is a personal setting "
                     f"(set it with `git config vam.{team_key.name} …`)."
                 )
@@ -302,13 +305,13 @@ def load(
                 team_key.parse(text)
             except ValueError as exc:
                 # one bad tracked value must not block every collaborator's commit
-                settings.warnings.append(f"vam.{team_key.name} in {CONFIG_FILE}: {exc}; using the default.")
+                warnings.append(f"vam.{team_key.name} in {CONFIG_FILE}: {exc}; using the default.")
                 continue
             raw[team_key.name] = (text, CONFIG_FILE)
 
     env_file = repo_root / ENV_FILE
     if env_file.is_file() and _is_tracked(repo_root, ENV_FILE):
-        settings.warnings.append(
+        warnings.append(
             f"{ENV_FILE} is tracked by git, so anyone could have written it: ignored. "
             f"Run `git rm --cached {ENV_FILE}` and keep it private."
         )
@@ -317,7 +320,7 @@ def load(
         for key in KEYS:
             if key.env_file and values.get(key.env_file):
                 raw[key.name] = (values[key.env_file], f"{ENV_FILE} ({key.env_file})")
-        settings.env_file_credentials = {k: values[k] for k in CREDENTIAL_VARS if values.get(k)}
+        env_file_credentials = {k: values[k] for k in CREDENTIAL_VARS if values.get(k)}
 
     for origin, values in _read_git_config(repo_root):
         for lname, text in values.items():
@@ -336,35 +339,43 @@ def load(
         if value is not None:
             raw[name] = (str(value), "command line")
 
+    parsed: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     for key in KEYS:
         if key.name not in raw:
-            settings.values[key.name] = None
+            parsed[key.attr] = None
             continue
         text, origin = raw[key.name]
         try:
-            settings.values[key.name] = key.parse(text)
+            parsed[key.attr] = key.parse(text)
         except ValueError as exc:
             raise ConfigError(
                 f"vam.{key.name} from {origin}: {exc}.",
                 "Fix the value where it is set (see `git vam config`).",
             ) from None
-        settings.origins[key.name] = origin
-    if settings.values["jobs"] < 1:
+        origins[key.name] = origin
+    if parsed["jobs"] < 1:
         raise ConfigError("vam.jobs must be at least 1.", "Set e.g. `git config vam.jobs 4`.")
-    _keep_guard_on(settings)
-    return settings
+    _keep_guard_on(parsed, origins, warnings)
+    return Settings(
+        **parsed,
+        origins=origins,
+        env_file_credentials=env_file_credentials,
+        team_destination=team_destination,
+        warnings=tuple(warnings),
+    )
 
 
-def _keep_guard_on(settings: Settings) -> None:
+def _keep_guard_on(parsed: dict[str, Any], origins: Mapping[str, str], warnings: list[str]) -> None:
     """A team value from ``.vamconfig`` may tighten the pre-commit guard, never turn
     it off for everyone: its video extensions add to the built-in ones, and its
     size limit stays at or under GitHub's hard 100 MB limit."""
-    if settings.origins.get("videoExtensions") == CONFIG_FILE:
+    if origins.get("videoExtensions") == CONFIG_FILE:
         defaults = parse_extensions(KEY_BY_LOWER["videoextensions"].default or "")
-        settings.values["videoExtensions"] = tuple(sorted(set(settings.values["videoExtensions"]) | set(defaults)))
-    if settings.origins.get("maxFileSize") == CONFIG_FILE and settings.values["maxFileSize"] > GITHUB_HARD_LIMIT:
-        settings.warnings.append(f"vam.maxFileSize in {CONFIG_FILE} is over GitHub's 100 MB limit; using 100MB.")
-        settings.values["maxFileSize"] = GITHUB_HARD_LIMIT
+        parsed["video_extensions"] = tuple(sorted(set(parsed["video_extensions"]) | set(defaults)))
+    if origins.get("maxFileSize") == CONFIG_FILE and parsed["max_file_size"] > GITHUB_HARD_LIMIT:
+        warnings.append(f"vam.maxFileSize in {CONFIG_FILE} is over GitHub's 100 MB limit; using 100MB.")
+        parsed["max_file_size"] = GITHUB_HARD_LIMIT
 
 
 def _is_tracked(repo_root: Path, name: str) -> bool:
@@ -373,26 +384,27 @@ def _is_tracked(repo_root: Path, name: str) -> bool:
 
 
 def finish(settings: Settings, brand: str, git_user: str | None) -> Settings:
-    """Fill the values that depend on the repository: brand and user.
+    """The settings with the values that depend on the repository filled in:
+    brand and user.
 
     The existing tools' ``S3_STAGING_PREFIX`` may end with the brand
     (``staging/v-appydave/``); that trailing part is dropped because git-vam
     appends the brand itself.
     """
-    if not settings.values.get("brand"):
-        settings.values["brand"] = brand
-        settings.origins["brand"] = "repository folder name"
-    brand = settings.values["brand"]
-    prefix = settings.values["stagingPrefix"]
+    origins = dict(settings.origins)
+    if settings.brand:
+        brand = settings.brand
+    else:
+        origins["brand"] = "repository folder name"
+    prefix = settings.staging_prefix
     if prefix.endswith(f"/{brand}/") or prefix == f"{brand}/":
-        settings.values["stagingPrefix"] = prefix[: -len(brand) - 1]
-    if not settings.values.get("user"):
+        prefix = prefix[: -len(brand) - 1]
+    user = settings.user
+    if not user:
         if git_user:
-            settings.values["user"] = git_user
-            settings.origins["user"] = "git user.name"
+            user, origins["user"] = git_user, "git user.name"
         else:
             import getpass
 
-            settings.values["user"] = getpass.getuser()
-            settings.origins["user"] = "login name"
-    return settings
+            user, origins["user"] = getpass.getuser(), "login name"
+    return replace(settings, brand=brand, user=user, staging_prefix=prefix, origins=origins)

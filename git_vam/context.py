@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_vam import config, git, layout
 from git_vam import repo as gitrepo
+from git_vam.errors import ConfigError
 from git_vam.fs import printable
 from git_vam.state import State
 
@@ -41,11 +42,21 @@ class Context:
 
     @property
     def brand(self) -> str:
-        return str(self.settings["brand"])
+        return self.settings.brand
 
     @property
     def user(self) -> str:
-        return str(self.settings["user"])
+        return self.settings.user
+
+    @property
+    def bucket(self) -> str:
+        """The bucket's name. Raises ConfigError when none is configured."""
+        if not self.settings.bucket:
+            raise ConfigError(
+                "No S3 bucket is configured.",
+                "Run `git vam init --bucket NAME`, or set S3_BUCKET in .video-tools.env.",
+            )
+        return self.settings.bucket
 
     @property
     def store(self) -> S3Store:
@@ -55,34 +66,35 @@ class Context:
             from git_vam.s3.client import S3Store
             from git_vam.s3.model import TransferConfig
 
-            bucket = self.settings.bucket  # "no bucket configured" comes first
-            trust.check(self.root, self.state.dir, self.settings)  # DESIGN §6: no silent change of destination
+            s = self.settings
+            bucket = self.bucket  # "no bucket configured" comes first
+            trust.check(self.root, self.state.dir, s)  # DESIGN §6: no silent change of destination
 
-            creds = {} if os.environ.get("AWS_ACCESS_KEY_ID") else self.settings.env_file_credentials
+            creds = {} if os.environ.get("AWS_ACCESS_KEY_ID") else dict(s.env_file_credentials)
             self._store = S3Store(
                 bucket=bucket,
-                endpoint=self.settings.get("endpoint"),
-                region=self.settings["region"],
+                endpoint=s.endpoint,
+                region=s.region,
                 credentials=creds,
-                sse=self.settings.get("sse"),
-                kms_key_id=self.settings.get("kmsKeyId"),
-                accelerate=self.settings["accelerate"],
+                sse=s.sse,
+                kms_key_id=s.kms_key_id,
+                accelerate=s.accelerate,
                 transfer=(TransferConfig.for_hooks if self.quick else TransferConfig)(
-                    multipart_threshold=int(self.settings["multipartThreshold"]),
-                    jobs=self.settings["jobs"],
-                    max_bandwidth=self.settings["maxBandwidth"],
+                    multipart_threshold=s.multipart_threshold,
+                    jobs=s.jobs,
+                    max_bandwidth=s.max_bandwidth,
                 ),
             )
         return self._store
 
     def staging_prefix(self, project: str) -> str:
         """``{stagingPrefix}{brand}/{project}/``, the S3 prefix of a project's staging files."""
-        return layout.staging_prefix(self.settings["stagingPrefix"], self.brand, project)
+        return layout.staging_prefix(self.settings.staging_prefix, self.brand, project)
 
     def location(self, project: str) -> str:
         """``endpoint bucket/prefix``: what base records are valid against (records
         made against another server, bucket or prefix say nothing about this one)."""
-        return f"{self.settings.get('endpoint') or 'aws'} {self.settings.bucket}/{self.staging_prefix(project)}"
+        return f"{self.settings.endpoint or 'aws'} {self.bucket}/{self.staging_prefix(project)}"
 
     def projects(self, names: tuple[str, ...], use_all: bool) -> list[gitrepo.Project]:
         return gitrepo.resolve_projects(self.root, names, use_all, self.cwd)
@@ -92,7 +104,7 @@ class Context:
         With ``s3_only`` a full project name that exists only on S3 counts too (one listing)."""
 
         def on_s3() -> set[str]:
-            return self.store.list_folders(f"{self.settings['stagingPrefix']}{self.brand}/")
+            return self.store.list_folders(f"{self.settings.staging_prefix}{self.brand}/")
 
         return gitrepo.resolve_targets(self.root, names, use_all, self.cwd, on_s3 if s3_only else None)
 
@@ -104,8 +116,7 @@ def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None
     """
     cwd = cwd or Path.cwd()
     root, git_dir = git.locate(cwd)
-    settings = config.load(root, flags)
-    config.finish(settings, root.name, git.user_name(root))
+    settings = config.finish(config.load(root, flags), root.name, git.user_name(root))
     for warning in settings.warnings:
         print(f"git vam: warning: {printable(warning)}", file=sys.stderr)
     return Context(root=root, settings=settings, state=State(git_dir), cwd=cwd, quick=quick)

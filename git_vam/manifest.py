@@ -28,20 +28,16 @@ from typing import Any
 
 from git_vam.errors import ConfigError
 from git_vam.fs import printable
+from git_vam.version import Version
 
 FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
-class Entry:
-    """One file's record. Times are UTC ISO-8601 strings (``2026-12-01T08:00:00Z``); size in bytes."""
+class Entry(Version):
+    """One file's record in the manifest: a Version, or a tombstone when deleted.
+    Times are UTC ISO-8601 strings (``2026-12-01T08:00:00Z``)."""
 
-    md5: str
-    size: int
-    uploaded_by: str = ""
-    uploaded_at: str = ""
-    etag: str = ""
-    mtime: str = ""
     deleted: bool = False
     deleted_by: str = ""
     deleted_at: str = ""

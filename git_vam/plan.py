@@ -18,8 +18,11 @@ deleted    a base, no file
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+
+from git_vam.version import Version
 
 
 class Action(str, Enum):
@@ -32,15 +35,6 @@ class Action(str, Enum):
     DELETE_LOCAL = "delete-local"  # moved to the trash, never destroyed
     CONFLICT = "conflict"  # skipped; exit 1
     CONFLICT_COPY = "conflict-copy"  # pull: save the remote beside the local; exit 1
-
-
-@dataclass(frozen=True)
-class Version:
-    """One version of a file: MD5 (hex, may be empty when unknown), size in bytes, ETag."""
-
-    md5: str
-    size: int
-    etag: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,9 +167,9 @@ def _decide_pull(ls: str, rs: str, force: bool, delete: bool) -> tuple[Action, s
 
 def plan(
     direction: str,
-    local: dict[str, Version],
-    remote: dict[str, Version],
-    base: dict[str, Version],
+    local: Mapping[str, Version],
+    remote: Mapping[str, Version],
+    base: Mapping[str, Version],
     *,
     force: bool = False,
     delete: bool = False,

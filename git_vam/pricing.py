@@ -9,6 +9,8 @@ region or contract differs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 PRICES_TAKEN = "2026-11-01"
 GB = 1000**3  # S3 bills decimal gigabytes
 
@@ -43,7 +45,7 @@ def parse_prices(text: str) -> dict[str, float]:
     return out
 
 
-def table(overrides: dict[str, float] | None = None) -> tuple[dict[str, float], float]:
+def table(overrides: Mapping[str, float] | None = None) -> tuple[dict[str, float], float]:
     """``(storage price per class, egress price)`` with ``overrides`` applied."""
     storage = dict(STORAGE_PER_GB_MONTH)
     egress = EGRESS_PER_GB

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from git_vam.errors import BusyError
-from git_vam.plan import Version
+from git_vam.version import Version
 
 HASH_CHUNK = 8 * 1024 * 1024
 RACY_SECONDS = 2.0  # see State.remember_md5

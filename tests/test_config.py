@@ -10,8 +10,10 @@ import pytest
 from helpers import git, vam
 
 from git_vam import config
+from git_vam.context import Context
 from git_vam.errors import ConfigError, UsageError
 from git_vam.repo import resolve_projects
+from git_vam.state import State
 
 
 @pytest.fixture
@@ -29,13 +31,13 @@ def settings(root: Path, **flags: str) -> config.Settings:
 
 def test_defaults(repo: Path) -> None:
     s = settings(repo)
-    assert s["stagingPrefix"] == "staging/"
-    assert s["maxFileSize"] == 50 * 1024**2
-    assert s["videoExtensions"] == ("avi", "m4v", "mkv", "mov", "mp4", "mxf", "webm")
-    assert s["brand"] == "v-appydave" and s.origins["brand"] == "repository folder name"
-    assert s["user"] == "David Cruwys" and s.origins["user"] == "git user.name"
+    assert s.staging_prefix == "staging/"
+    assert s.max_file_size == 50 * 1024**2
+    assert s.video_extensions == ("avi", "m4v", "mkv", "mov", "mp4", "mxf", "webm")
+    assert s.brand == "v-appydave" and s.origins["brand"] == "repository folder name"
+    assert s.user == "David Cruwys" and s.origins["user"] == "git user.name"
     with pytest.raises(ConfigError, match="No S3 bucket"):
-        _ = s.bucket
+        _ = Context(root=repo, settings=s, state=State(repo / ".git"), cwd=repo).bucket
 
 
 def test_layers_later_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,8 +49,8 @@ def test_layers_later_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     s = settings(repo)
     assert (s.bucket, s.origins["bucket"]) == ("from-envfile", ".video-tools.env (S3_BUCKET)")
-    assert s["user"] == "davidc"
-    assert s["lifecycleDays"] == 3 and s.origins["lifecycleDays"] == ".vamconfig"
+    assert s.user == "davidc"
+    assert s.lifecycle_days == 3 and s.origins["lifecycleDays"] == ".vamconfig"
     assert s.env_file_credentials["AWS_SECRET_ACCESS_KEY"] == "s3cr3t"
 
     git(repo, "config", "vam.bucket", "from-git-config")
@@ -58,7 +60,7 @@ def test_layers_later_wins(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     s = config.finish(
         config.load(repo, {}, environ={"VAM_BUCKET": "from-env", "AWS_REGION": "ap-southeast-1"}), "x", None
     )
-    assert (s.bucket, s["region"]) == ("from-env", "ap-southeast-1")
+    assert (s.bucket, s.region) == ("from-env", "ap-southeast-1")
     assert settings(repo, bucket="from-flag").bucket == "from-flag"
 
 
@@ -71,7 +73,7 @@ def test_global_git_config_loses_to_repository(repo: Path, isolated_env: Path) -
 
 def test_staging_prefix_with_trailing_brand_from_old_tools(repo: Path) -> None:
     (repo / ".video-tools.env").write_text("S3_STAGING_PREFIX=staging/v-appydave/\n")
-    assert settings(repo)["stagingPrefix"] == "staging/"
+    assert settings(repo).staging_prefix == "staging/"
 
 
 @pytest.mark.parametrize(
@@ -93,8 +95,8 @@ def test_bad_team_value_falls_back_to_the_default_with_a_warning(repo: Path) -> 
     git(repo, "config", "-f", ".vamconfig", "vam.maxFileSize", "lots")
     git(repo, "config", "-f", ".vamconfig", "vam.jobs", "9")  # personal: never from .vamconfig
     s = settings(repo)
-    assert s["maxFileSize"] == 50 * 1024**2 and s.origins["maxFileSize"] == "default"
-    assert s["jobs"] == 4
+    assert s.max_file_size == 50 * 1024**2 and s.origins["maxFileSize"] == "default"
+    assert s.jobs == 4
     assert any("vam.maxFileSize in .vamconfig: not a size" in w for w in s.warnings)
     assert any("vam.jobs in .vamconfig is ignored" in w for w in s.warnings)
 
@@ -181,3 +183,22 @@ def test_init_is_idempotent_and_keeps_user_gitignore(repo: Path) -> None:
         text=True,
     ).stdout.split()
     assert ignored == ["p/final/cut.MP4", "p/s3-staging/raw.mov", ".video-tools.env"]
+
+
+def test_key_table_is_the_settings_fields_and_names_every_design_key() -> None:
+    # DESIGN §2 names each vam.* key once; Settings carries each as a typed attribute
+    names = {key.name for key in config.KEYS}
+    assert names == {
+        "accelerate", "archiveGlacierDays", "archivePrefix", "autoCommit", "autoPull", "autoPullMaxSize",
+        "brand", "bucket", "endpoint", "jobs", "kmsKeyId", "lifecycleDays", "maxBandwidth", "maxFileSize",
+        "multipartThreshold", "prices", "region", "sse", "stagingPrefix", "user", "videoExtensions",
+    }  # fmt: skip
+    assert config.KEY_BY_LOWER["maxfilesize"].attr == "max_file_size"
+    assert config.KEY_BY_LOWER["maxfilesize"].env_var == "VAM_MAX_FILE_SIZE"
+    assert set(config.PERSONAL) <= names and set(config.DESTINATION) - names == {"notify"}
+
+
+def test_settings_are_frozen(repo: Path) -> None:
+    s = settings(repo)
+    with pytest.raises(AttributeError):
+        s.bucket = "elsewhere"  # type: ignore[misc]

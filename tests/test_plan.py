@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from git_vam.plan import Action, Version, decide, plan, side_state, status_label
+from git_vam.plan import Action, decide, plan, side_state, status_label
+from git_vam.version import Version
 
 A = Version("a" * 32, 10, '"ea"')
 B = Version("b" * 32, 20, '"eb"')

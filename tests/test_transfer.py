@@ -21,9 +21,10 @@ from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
 MiB = 1024**2
 
 
-def store(world: World, **kw) -> S3Store:
+def store(world: World, jobs: int = 4) -> S3Store:
     creds = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
-    return S3Store(bucket=world.bucket, endpoint=world.endpoint, credentials=creds, **kw)
+    transfer = TransferConfig(multipart_threshold=64 * MiB, jobs=jobs)
+    return S3Store(bucket=world.bucket, endpoint=world.endpoint, credentials=creds, transfer=transfer)
 
 
 def test_part_size_stays_within_s3_limits() -> None:
@@ -98,13 +99,13 @@ def test_interrupted_upload_resumes_from_parts_on_s3(world: World, tmp_path: Pat
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        store(world, transfer=TransferConfig(jobs=1)).upload(
+        store(world, jobs=1).upload(
             f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=die_after_two, journal=journal
         )
     kept = len(saved["r"]["parts"])
     assert 2 <= kept <= 3  # stopped promptly: the parts not yet started were cancelled
     resent = []
-    store(world, transfer=TransferConfig(jobs=1)).upload(
+    store(world, jobs=1).upload(
         f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=resent.append, journal=journal
     )
     assert resent[0] == kept * 16 * MiB  # the finished parts counted once, not sent again
@@ -207,7 +208,7 @@ def test_parallel_download_of_a_multipart_object_is_verified_by_its_etag(world: 
     s = store(world)
     etag = s.upload(f, "k/m.bin", md5(f), {}, threshold=8 * MiB)  # 3 parts of 16 MiB
     obj = RemoteObject(key="k/m.bin", rel="m.bin", size=f.stat().st_size, etag=etag, md5=md5(f))
-    assert obj.parts == 3
+    assert obj.part_count == 3
     out = tmp_path / "m.part"
     assert s.download(obj, out, jobs=3) == md5(f) and out.read_bytes() == f.read_bytes()
     # the ranges were the object's parts and their MD5s matched the ETag: the

@@ -29,7 +29,7 @@ def run_archive(
     if not reports:
         con.print("No project to archive.")
     for r in reports:
-        where = f"s3://{ctx.settings.bucket}/{r['key']}"
+        where = f"s3://{ctx.bucket}/{r['key']}"
         if r.get("skipped"):
             con.print(f"{r['project']}: skipped, {r['skipped']} ({where})", markup=False)
             continue

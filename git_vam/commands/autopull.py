@@ -26,10 +26,10 @@ def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
     """``wanted`` maps project → {path inside s3-staging: new manifest entry}. Never raises VamError."""
     ctx = open_context(root, quick=True)
     names = " ".join(sorted(wanted))
-    if not ctx.settings["autoPull"]:
+    if not ctx.settings.auto_pull:
         say(f"new staging files in {names}; run `git vam pull {names}` (vam.autoPull is off)")
         return
-    limit = int(ctx.settings["autoPullMaxSize"])
+    limit = ctx.settings.auto_pull_max_size
     try:
         with ctx.state:
             for name, entries in sorted(wanted.items()):

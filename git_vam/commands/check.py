@@ -27,7 +27,7 @@ def _settings(root: Path) -> config.Settings:
 def run_staged(root: Path, files: list[str] | None, as_json: bool = False) -> int:
     """Report every staged file that must not be committed; 1 if any."""
     settings = _settings(root)
-    blocked = check.check_staged(root, settings["maxFileSize"], settings["videoExtensions"], files)
+    blocked = check.check_staged(root, settings.max_file_size, settings.video_extensions, files)
     if as_json:
         print(json.dumps({"ok": not blocked, "blocked": [b.__dict__ for b in blocked]}, indent=2, sort_keys=True))
         return EXIT_INCOMPLETE if blocked else EXIT_OK
@@ -42,7 +42,7 @@ def run_staged(root: Path, files: list[str] | None, as_json: bool = False) -> in
 
 def run_gitignore(root: Path, fix: bool, as_json: bool = False, quiet: bool = False) -> int:
     """Report what ``.gitignore`` fails to ignore; with ``fix`` rewrite the managed block."""
-    exts = _settings(root)["videoExtensions"]
+    exts = _settings(root).video_extensions
     missing = check.check_gitignore(root, exts)
     fixed = 0
     if missing and fix:

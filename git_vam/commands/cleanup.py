@@ -28,7 +28,7 @@ from git_vam.s3.model import RemoteObject
 def archive_key(ctx: Context, project: str, rel: str) -> str:
     """Where ``cleanup --archive`` keeps a staging object:
     ``{archivePrefix}{brand}/{group}/{project}/s3-staging/{rel}``."""
-    return f"{archive_base(ctx.settings['archivePrefix'], ctx.brand, project)}/{STAGING_DIR}/{rel}"
+    return f"{archive_base(ctx.settings.archive_prefix, ctx.brand, project)}/{STAGING_DIR}/{rel}"
 
 
 def other_copy(ctx: Context, staging_md5: dict[str, str], archived: set[str], rel: str, obj: RemoteObject) -> str:
@@ -83,7 +83,7 @@ def run(
                 for key, upload_id in uploads:
                     ctx.store.abort_upload(key, upload_id)
             mf.save(project.manifest_path, manifest)
-            if project.manifest_path.exists() and not no_commit and ctx.settings["autoCommit"]:
+            if project.manifest_path.exists() and not no_commit and ctx.settings.auto_commit:
                 committed = commit_paths(ctx.repo, [project.manifest_relpath], f"vam: cleanup {project.name}")
     incomplete = confirm and any(not r["done"].startswith("deleted") for r in rows)
     if not confirm:
@@ -122,7 +122,7 @@ def _print(
 ) -> None:  # fmt: skip
     con = output.out()
     total = sum(r["size"] for r in rows)
-    where = f"s3://{ctx.settings.bucket}/{prefix}"
+    where = f"s3://{ctx.bucket}/{prefix}"
     if confirm:
         gone = [r for r in rows if r["done"].startswith("deleted")]
         verb = "Archived and deleted" if archive else "Deleted"

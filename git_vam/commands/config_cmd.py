@@ -12,7 +12,7 @@ def run(ctx: Context, *, as_json: bool) -> int:
     tool reads them (sizes in bytes); the text layout shows sizes in binary
     units and is never truncated, on a terminal or in a pipe."""
     try:
-        chain = ctx.store.credentials_origin() if ctx.settings.get("bucket") else ""
+        chain = ctx.store.credentials_origin() if ctx.settings.bucket else ""
     except VamError as exc:  # incomplete credentials: say so where they would be named
         chain = exc.message
     if as_json:

@@ -12,8 +12,8 @@ from git_vam.errors import EXIT_OK
 def estimate(ctx: Context) -> dict[str, Any]:
     """Bytes and object counts by area (staging, archive, other) and storage class,
     the monthly storage estimate and the cost of downloading everything once (USD)."""
-    storage, egress = pricing.table(ctx.settings.get("prices") or {})
-    staging, archive = ctx.settings["stagingPrefix"], ctx.settings["archivePrefix"]
+    storage, egress = pricing.table(ctx.settings.prices)
+    staging, archive = ctx.settings.staging_prefix, ctx.settings.archive_prefix
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for key, size, cls in ctx.store.inventory():
         area = "staging" if key.startswith(staging) else "archive" if key.startswith(archive) else "other"
@@ -25,7 +25,7 @@ def estimate(ctx: Context) -> dict[str, Any]:
         row["usd_per_month"] = row["bytes"] / pricing.GB * price
     total = sum(r["bytes"] for r in rows.values())
     return {
-        "bucket": ctx.settings.bucket,
+        "bucket": ctx.bucket,
         "rows": sorted(rows.values(), key=lambda r: (r["area"], r["storage_class"])),
         "total_bytes": total,
         "usd_per_month": sum(r["usd_per_month"] for r in rows.values()),

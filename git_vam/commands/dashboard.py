@@ -50,7 +50,7 @@ def age_days(stamp: str, now: datetime) -> float | None:
 def collect_brand(ctx: Context) -> dict[str, Any]:
     """Everything the page shows for one brand repository."""
     now = datetime.now(timezone.utc)
-    brand_prefix = f"{ctx.settings['stagingPrefix']}{ctx.brand}/"
+    brand_prefix = f"{ctx.settings.staging_prefix}{ctx.brand}/"
     listing, _ = ctx.store.list_prefix(brand_prefix)  # one listing for the whole brand
     by_project: dict[str, dict[str, Any]] = {}
     for rel, obj in listing.items():
@@ -58,7 +58,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
         if path and path != METADATA_JSON:
             by_project.setdefault(name, {})[path] = replace(obj, rel=path)
     names = sorted(set(all_projects(ctx.root)) | set(by_project))
-    lifecycle = int(ctx.settings["lifecycleDays"])
+    lifecycle = ctx.settings.lifecycle_days
     projects = []
     with ctx.state:
         for name in names:
@@ -89,7 +89,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
             archive_class = str(archive.get("storage_class", "")) if archive else ""
             cost = monthly_storage(staging_bytes) + (monthly_storage(archive_bytes, archive_class) if archive else 0.0)
             if not files and not archive and not (project.path / STAGING_DIR).exists():
-                heavy = heavy_bytes(project.path, ctx.settings["maxFileSize"], ctx.settings["videoExtensions"])
+                heavy = heavy_bytes(project.path, ctx.settings.max_file_size, ctx.settings.video_extensions)
                 if not heavy:
                     continue  # a folder with nothing to show
             projects.append(
@@ -97,7 +97,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
                     "brand": ctx.brand,
                     "project": name,
                     "local_heavy_bytes": heavy_bytes(
-                        project.path, ctx.settings["maxFileSize"], ctx.settings["videoExtensions"]
+                        project.path, ctx.settings.max_file_size, ctx.settings.video_extensions
                     ),
                     "staging_bytes": staging_bytes,
                     "files": files,
@@ -108,7 +108,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
                     "conflicts": sorted(view.manifest.extra.get("conflicts") or {}),
                 }
             )
-    return {"brand": ctx.brand, "bucket": ctx.settings.bucket, "lifecycle_days": lifecycle, "projects": projects}
+    return {"brand": ctx.brand, "bucket": ctx.bucket, "lifecycle_days": lifecycle, "projects": projects}
 
 
 def attention(brands: list[dict[str, Any]]) -> list[str]:

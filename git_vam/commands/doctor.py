@@ -48,9 +48,9 @@ def run(cwd: Path, *, as_json: bool) -> int:
     if step("repository and settings", open_repo) and ctx is not None:
         root = ctx.root
         step("hooks", lambda: _hooks(root))
-        step(".gitignore", lambda: _gitignore(root, ctx.settings["videoExtensions"]))
+        step(".gitignore", lambda: _gitignore(root, ctx.settings.video_extensions))
         step("nothing tracked in s3-staging/", lambda: _tracked(root))
-        if step("bucket setting", lambda: (True, f"s3://{ctx.settings.bucket}/{ctx.settings['stagingPrefix']}", "")):
+        if step("bucket setting", lambda: (True, f"s3://{ctx.bucket}/{ctx.settings.staging_prefix}", "")):
             step("credentials", lambda: _credentials(ctx))
             if step("bucket reachable (list)", lambda: _list(ctx)):
                 step("put / get / delete on the staging prefix", lambda: _probe(ctx))
@@ -110,11 +110,11 @@ def _credentials(ctx: Context) -> tuple[bool, str, str]:
 
 def _list(ctx: Context) -> tuple[bool, str, str]:
     ctx.store.check_bucket()
-    return True, f"{ctx.settings.bucket} at {ctx.settings.get('endpoint') or 'AWS'}", ""
+    return True, f"{ctx.bucket} at {ctx.settings.endpoint or 'AWS'}", ""
 
 
 def _probe(ctx: Context) -> tuple[bool, str, str]:
-    key = f"{ctx.settings['stagingPrefix']}{ctx.brand}/.vam-doctor-{uuid.uuid4().hex[:12]}.json"
+    key = f"{ctx.settings.staging_prefix}{ctx.brand}/.vam-doctor-{uuid.uuid4().hex[:12]}.json"
     etag = ctx.store.put_json(key, {"doctor": True}, "")
     data, got = ctx.store.get_json(key)
     ctx.store.delete(key)

@@ -32,14 +32,14 @@ def run(
     from git_vam import trust
 
     trust.accept(Path(r.git_dir) / "vam", settings)
-    wrote_ignore = gitignore.write_block(root / ".gitignore", settings["videoExtensions"])
+    wrote_ignore = gitignore.write_block(root / ".gitignore", settings.video_extensions)
     from git_vam import hooks
 
     hook_lines = hooks.install(root)
     if as_json:
         output.print_json(
             {"vamconfig": changed, "gitignore_written": wrote_ignore, "hooks": hook_lines,
-             "bucket_set": bool(settings.get("bucket"))}
+             "bucket_set": bool(settings.bucket)}
         )  # fmt: skip
         return EXIT_OK
     con = output.out()
@@ -47,7 +47,7 @@ def run(
     con.print(".gitignore: " + ("managed block written" if wrote_ignore else "managed block up to date"))
     for line in hook_lines:
         con.print(f"hooks: {line}", markup=False)
-    if not settings.get("bucket"):
+    if not settings.bucket:
         con.print("No bucket set yet: run `git vam init --bucket NAME` (or set S3_BUCKET in .video-tools.env).")
     if changed or wrote_ignore:
         con.print(

@@ -25,9 +25,7 @@ def describe(rule: dict[str, Any]) -> str:
 
 def run(ctx: Context, *, apply: bool, as_json: bool) -> int:
     s = ctx.settings
-    wanted = lifecycle.wanted_rules(
-        s["stagingPrefix"], s["archivePrefix"], int(s["lifecycleDays"]), int(s["archiveGlacierDays"])
-    )
+    wanted = lifecycle.wanted_rules(s.staging_prefix, s.archive_prefix, s.lifecycle_days, s.archive_glacier_days)
     existing = ctx.store.lifecycle_rules()
     by_id = {r.get("ID"): r for r in existing}
     state = {r["ID"]: ("present" if lifecycle.same_rule(by_id.get(r["ID"]), r) else "missing") for r in wanted}

@@ -36,7 +36,7 @@ def _print(ctx: Context, result: list[dict[str, Any]]) -> None:
 
     con = output.out()
     for p in result:
-        con.print(f"[bold]{escape(p['project'])}[/bold]  s3://{escape(ctx.settings.bucket)}/{escape(p['prefix'])}")
+        con.print(f"[bold]{escape(p['project'])}[/bold]  s3://{escape(ctx.bucket)}/{escape(p['prefix'])}")
         if not p["files"]:
             con.print("  no staging files here or on S3")
         else:

@@ -60,7 +60,7 @@ def archive_key(ctx: Context, project: str) -> str:
     """Where a new archive of ``project`` goes: ``{archivePrefix}{brand}/{group}/{project}.tar``,
     or, when that key is taken, ``{project}.{YYYYmmddTHHMMSSZ}.tar``: an archive
     object is never overwritten (DESIGN §3, "The last copy is sacred")."""
-    base = archive_base(ctx.settings["archivePrefix"], ctx.brand, project)
+    base = archive_base(ctx.settings.archive_prefix, ctx.brand, project)
     if not ctx.store.exists(f"{base}.tar"):
         return f"{base}.tar"
     return f"{base}.{compact(utc_now())}.tar"
@@ -69,7 +69,7 @@ def archive_key(ctx: Context, project: str) -> str:
 def copies_prefix(ctx: Context, project: str) -> str:
     """Where ``cleanup --archive`` keeps a project's staging objects:
     ``{archivePrefix}{brand}/{group}/{project}/s3-staging/``."""
-    return f"{archive_base(ctx.settings['archivePrefix'], ctx.brand, project)}/{STAGING_DIR}/"
+    return f"{archive_base(ctx.settings.archive_prefix, ctx.brand, project)}/{STAGING_DIR}/"
 
 
 def project_files(folder: Path) -> tuple[list[Path], list[Path]]:
@@ -92,9 +92,7 @@ def project_files(folder: Path) -> tuple[list[Path], list[Path]]:
 def is_heavy(path: Path, ctx: Context) -> bool:
     if path.is_symlink() or not path.is_file():
         return False
-    return (
-        path.suffix[1:].lower() in ctx.settings["videoExtensions"] or path.stat().st_size > ctx.settings["maxFileSize"]
-    )
+    return path.suffix[1:].lower() in ctx.settings.video_extensions or path.stat().st_size > ctx.settings.max_file_size
 
 
 def choose(ctx: Context, names: tuple[str, ...], older_than: str | None) -> list[Project]:
@@ -176,7 +174,7 @@ def archive(
                 report["deleted_local"], report["kept_changed"] = deleted, kept
                 incomplete = incomplete or bool(kept)
     committed = False
-    if to_commit and commit and ctx.settings["autoCommit"]:
+    if to_commit and commit and ctx.settings.auto_commit:
         committed = commit_paths(ctx.repo, to_commit, "vam: archive " + ", ".join(p.name for p in projects))
     return reports, committed, incomplete
 

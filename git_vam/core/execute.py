@@ -16,11 +16,12 @@ from git_vam.core.report import NullReporter, Outcome, Reporter
 from git_vam.errors import ConflictError, VamError
 from git_vam.layout import STAGING_DIR, iso_from_ts, ts_from_iso, utc_now
 from git_vam.paths import conflict_name
-from git_vam.plan import Action, FilePlan, Version
+from git_vam.plan import Action, FilePlan
 from git_vam.pool import run_parallel
 from git_vam.repo import Project
 from git_vam.s3.model import RemoteObject, UploadJournal, part_size_for
 from git_vam.state import read_json, write_json_atomic
+from git_vam.version import Version
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -36,7 +37,7 @@ def staging_rel(project: Project, rel: str) -> str:
 
 def trash_key(ctx: Context, project: str, rel: str, obj: RemoteObject) -> str:
     """Where a replaced or deleted staging object is kept on S3 (``layout.trash_key``)."""
-    return layout.trash_key(ctx.settings["stagingPrefix"], ctx.brand, project, rel, obj.etag, utc_now())
+    return layout.trash_key(ctx.settings.staging_prefix, ctx.brand, project, rel, obj.etag, utc_now())
 
 
 class _Journal:

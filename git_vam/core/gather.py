@@ -15,12 +15,13 @@ from git_vam import fs
 from git_vam import manifest as mf
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import VamError
-from git_vam.layout import METADATA_JSON
+from git_vam.layout import METADATA_JSON, STAGING_DIR
 from git_vam.paths import Skipped, scan
-from git_vam.plan import FilePlan, Version, plan
+from git_vam.plan import FilePlan, plan
 from git_vam.pool import run_parallel
 from git_vam.repo import Project
 from git_vam.s3.model import RemoteObject, part_size_for
+from git_vam.version import Version
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -46,10 +47,6 @@ class View:
     refused: list[str] = field(default_factory=list)
     metadata_etag: str = ""
 
-    @property
-    def remote(self) -> dict[str, Version]:
-        return {rel: Version(o.md5, o.size, o.etag) for rel, o in self.remote_objs.items()}
-
 
 def list_remote(ctx: Context, projects: list[Project]) -> dict[str, Listing]:
     """``{project name: (objects by rel, refused keys)}`` from as few listings as
@@ -60,7 +57,7 @@ def list_remote(ctx: Context, projects: list[Project]) -> dict[str, Listing]:
 
     if len(projects) == 1:
         return {projects[0].name: ctx.store.list_prefix(ctx.staging_prefix(projects[0].name))}
-    brand_prefix = f"{ctx.settings['stagingPrefix']}{ctx.brand}/"
+    brand_prefix = f"{ctx.settings.staging_prefix}{ctx.brand}/"
     listing, refused = ctx.store.list_prefix(brand_prefix)
     out: dict[str, Listing] = {p.name: ({}, []) for p in projects}
     for rel, obj in listing.items():
@@ -100,7 +97,7 @@ def gather(
     # A committed symlink as the project or its s3-staging/ would lead reads and
     # writes out of the repository (DESIGN §6): the project is refused whole.
     fs.check_folder(project.path, ctx.root, "a project")
-    fs.check_folder(project.staging, ctx.root, "s3-staging")
+    fs.check_folder(project.staging, ctx.root, STAGING_DIR)
     view = View(project, ctx.staging_prefix(project.name), manifest)
     remote, refused = listing if listing is not None else ctx.store.list_prefix(view.prefix)
     view.refused = list(refused)
@@ -198,4 +195,4 @@ def _resolve_remote(
 
 
 def make_plan(view: View, direction: str, *, force: bool = False, delete: bool = False) -> list[FilePlan]:
-    return plan(direction, view.local, view.remote, view.base, force=force, delete=delete)
+    return plan(direction, view.local, view.remote_objs, view.base, force=force, delete=delete)

@@ -119,7 +119,7 @@ def sync(
                     warn(f"could not update .metadata.json: {exc.message}")
             if project.manifest_path.exists():
                 to_commit.append(project.manifest_relpath)
-    if direction == "push" and to_commit and commit and ctx.settings["autoCommit"]:
+    if direction == "push" and to_commit and commit and ctx.settings.auto_commit:
         names_text = ", ".join(r.project for r in result.reports)
         result.committed = commit_paths(ctx.repo, to_commit, f"vam: push {names_text}")
     return result

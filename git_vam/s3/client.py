@@ -74,13 +74,13 @@ class S3Store:
     """One bucket on one endpoint. Thread-safe: one botocore client shared by all workers."""
 
     bucket: str
+    transfer: TransferConfig
     endpoint: str | None = None
     region: str = "us-east-1"
     credentials: dict[str, str] = field(default_factory=dict)
     sse: str | None = None
     kms_key_id: str | None = None
     accelerate: bool = False
-    transfer: TransferConfig = field(default_factory=TransferConfig)
     _client: Any = None
 
     def __post_init__(self) -> None:

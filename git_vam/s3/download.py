@@ -81,7 +81,7 @@ def download(
     # it, else a whole range); a range is a whole number of units
     unit = chunk = max(obj.size, 1)
     if jobs > 1:
-        unit = part_size_of(obj.size, obj.parts) if obj.md5 and not store.sse else 0
+        unit = part_size_of(obj.size, obj.part_count) if obj.md5 and not store.sse else 0
         unit = unit or max(chunk_size, -(-obj.size // MAX_PARTS))
         chunk = unit * max(1, chunk_size // unit)
     count = max(1, -(-obj.size // chunk))
@@ -151,7 +151,7 @@ def download(
             raise
         if len(digests) == 1:
             md5 = digests[0].hex()
-        elif unit == part_size_of(obj.size, obj.parts) and multipart_etag(digests) == obj.plain_etag:
+        elif unit == part_size_of(obj.size, obj.part_count) and multipart_etag(digests) == obj.plain_etag:
             md5 = obj.md5  # the bytes are the parts S3 stored for that upload
         else:
             whole = hashlib.md5()

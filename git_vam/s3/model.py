@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from git_vam.version import Version
+
 MAX_PARTS = 10_000  # S3 limit: 10,000 parts per multipart upload
 MIN_PART = 5 * 1024**2  # S3 limit: parts other than the last are at least 5 MiB
 DEFAULT_PART = 16 * 1024**2
@@ -29,8 +31,9 @@ class TransferConfig:
     """How transfers run, built once from the settings and handed down
     (s3transfer's ``TransferConfig``); nothing below re-reads the settings."""
 
-    multipart_threshold: int = 64 * 1024**2  # bytes: files at or above go up in parts (vam.multipartThreshold)
-    jobs: int = 4  # small files, or one big file's parts/ranges, in flight at once (vam.jobs)
+    # No defaults for these two: the settings' (config.Settings) are the only ones.
+    multipart_threshold: int  # bytes: files at or above go up in parts (vam.multipartThreshold)
+    jobs: int  # small files, or one big file's parts/ranges, in flight at once (vam.jobs)
     max_bandwidth: int = 0  # bytes/s shared by every transfer of the run; 0: unlimited (vam.maxBandwidth)
     max_attempts: int = 5  # per request, botocore's standard retry mode (throttling, 5xx, dropped links)
     connect_timeout: float = 10  # seconds
@@ -63,27 +66,23 @@ def meta_encode(value: str) -> str:
     return quote(value, safe=" !#$&'()*+,-./:;=?@[]^_`{|}~")
 
 
-@dataclass(frozen=True)
-class RemoteObject:
-    """An object under a project prefix. ``md5`` is known from metadata, a cache, or a
-    single-part ETag; empty when not known yet. ``rel`` is the path inside ``s3-staging/``."""
+@dataclass(frozen=True, kw_only=True)
+class RemoteObject(Version):
+    """An object under a project prefix: a Version with its ``key``, its ``rel`` (the
+    path inside ``s3-staging/``) and ``last_modified`` (UTC ISO-8601). ``md5`` is known
+    from metadata, a cache, or a single-part ETag; empty when not known yet."""
 
+    md5: str = ""
     key: str
     rel: str
-    size: int
-    etag: str
     last_modified: str = ""
-    md5: str = ""
-    uploaded_by: str = ""
-    uploaded_at: str = ""
-    mtime: str = ""
 
     @property
     def plain_etag(self) -> str:
         return self.etag.strip('"')
 
     @property
-    def parts(self) -> int:
+    def part_count(self) -> int:
         """The part count of a multipart ETag (``"…-N"``), else 0."""
         _, dash, count = self.plain_etag.rpartition("-")
         return int(count) if dash and count.isdigit() else 0
