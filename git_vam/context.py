@@ -119,4 +119,9 @@ def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None
     settings = config.finish(config.load(root, flags), root.name, git.user_name(root))
     for warning in settings.warnings:
         print(f"git vam: warning: {printable(warning)}", file=sys.stderr)
+    if not quick and (root / layout.CONFIG_FILE).is_file():
+        from git_vam import hooks
+
+        if line := hooks.notice(root):
+            print(f"git vam: {line}", file=sys.stderr)
     return Context(root=root, settings=settings, state=State(git_dir), cwd=cwd, quick=quick)

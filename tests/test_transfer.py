@@ -105,9 +105,7 @@ def test_interrupted_upload_resumes_from_parts_on_s3(world: World, tmp_path: Pat
     kept = len(saved["r"]["parts"])
     assert 2 <= kept <= 3  # stopped promptly: the parts not yet started were cancelled
     resent = []
-    store(world, jobs=1).upload(
-        f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=resent.append, journal=journal
-    )
+    store(world, jobs=1).upload(f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=resent.append, journal=journal)
     assert resent[0] == kept * 16 * MiB  # the finished parts counted once, not sent again
     assert sum(resent[1:]) == (5 - kept) * 16 * MiB
     assert "r" not in saved

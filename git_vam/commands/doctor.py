@@ -75,10 +75,7 @@ def _git() -> tuple[bool, str, str]:
 
 def _hooks(root: Path) -> tuple[bool, str, str]:
     folder = hooks.hooks_dir(root)
-    missing = [n for n in hooks.HOOKS if not (folder / n).exists() or not hooks.is_ours(folder / n)]
-    stale = [
-        n for n in hooks.HOOKS if n not in missing and (folder / n).read_text(encoding="utf-8") != hooks.shim_text(n)
-    ]
+    missing, stale = hooks.problems(root)
     if missing or stale:
         what = ", ".join([f"{n} missing" for n in missing] + [f"{n} outdated" for n in stale])
         return False, what, "Run `git vam install`."

@@ -9,6 +9,8 @@ pre-commit framework.
 - post-merge, post-checkout: pull the staging files whose manifest entries
   changed between the old and the new commit. git takes post-checkout's exit
   status as checkout's own, so these always exit 0; with S3 down they warn once.
+- post-rewrite: after a rebase (``git pull --rebase``), the same pull for what
+  the rebase brought in (``ORIG_HEAD`` → ``HEAD``); nothing after an amend.
 """
 
 from __future__ import annotations
@@ -51,7 +53,11 @@ def run(name: str, args: list[str]) -> int:
         if flag == "0" or rebase_in_progress(root):
             return 0  # a file checkout, or a rebase replaying commits
         return auto_pull(root, prev, new)
-    if name == "auto-pull":  # the pre-commit framework's post-merge / post-checkout stages
+    if name == "post-rewrite":
+        return auto_pull(root, "ORIG_HEAD", "HEAD") if args[:1] == ["rebase"] else 0
+    if name == "auto-pull":  # the pre-commit framework's post-merge / post-checkout / post-rewrite stages
+        if os.environ.get("PRE_COMMIT_REWRITE_COMMAND") is not None:
+            return auto_pull(root, "ORIG_HEAD", "HEAD") if os.environ["PRE_COMMIT_REWRITE_COMMAND"] == "rebase" else 0
         if os.environ.get("PRE_COMMIT_CHECKOUT_TYPE") is not None:
             if os.environ["PRE_COMMIT_CHECKOUT_TYPE"] == "0" or rebase_in_progress(root):
                 return 0
