@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from git_vam import git
 from git_vam.errors import ConfigError
@@ -76,6 +77,24 @@ def parse_extensions(text: str) -> tuple[str, ...]:
     return tuple(sorted({e.strip().lstrip(".").lower() for e in re.split(r"[\s,]+", text) if e.strip()}))
 
 
+def parse_urls(text: str) -> tuple[str, ...]:
+    """Webhook URLs, one per line or space-separated: each ``http://`` or
+    ``https://`` with a host. The message never repeats a URL (it may hold a token)."""
+    urls = tuple(text.split())
+    for n, url in enumerate(urls, 1):
+        scheme, sep, rest = url.partition("://")
+        if scheme.lower() not in ("http", "https") or not sep or not rest.split("/")[0]:
+            raise ValueError(f"URL {n} is not an http:// or https:// address")
+    return urls
+
+
+def url_site(url: str) -> str:
+    """``https://hooks.slack.com`` of a webhook URL: what may be shown of it (the
+    path and query may hold a token)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}"
+
+
 def _parse_prices(text: str) -> dict[str, float]:
     from git_vam.pricing import parse_prices
 
@@ -90,6 +109,7 @@ class Key:
     default: str | None
     parse: Callable[[str], Any] = str
     env_file: str | None = None
+    multi: bool = False  # git config multi-valued (``git config --add``): values of one file add up
 
     @property
     def attr(self) -> str:
@@ -102,9 +122,11 @@ class Key:
         return "VAM_" + self.attr.upper()
 
 
-def _key(default: str | None, parse: Callable[[str], Any] = str, env_file: str | None = None) -> Any:
+def _key(
+    default: str | None, parse: Callable[[str], Any] = str, env_file: str | None = None, *, multi: bool = False
+) -> Any:
     """A Settings field that is a setting: the key table lives on the fields."""
-    return field(metadata={"key": (default, parse, env_file)})
+    return field(metadata={"key": (default, parse, env_file, multi)})
 
 
 def _camel(attr: str) -> str:
@@ -143,6 +165,8 @@ class Settings:
     prices: Mapping[str, float] = _key("", _parse_prices)  # cost overrides, USD per GB: "STANDARD=0.025 egress=0.08"
     # Files at or above this size go up as a multipart upload with parallel parts.
     multipart_threshold: int = _key("64MB", parse_size)
+    # Webhooks told after a push that uploaded or deleted something (DESIGN §3).
+    notify: tuple[str, ...] = _key("", parse_urls, multi=True)
 
     origins: Mapping[str, str] = field(default_factory=dict)
     # Credentials from .video-tools.env, used only when the environment has none.
@@ -166,6 +190,9 @@ class Settings:
                 text = human_size(value)
             elif human and key.parse is parse_rate and isinstance(value, int):
                 text = f"{human_size(value)}/s" if value else "unlimited"
+            elif key.parse is parse_urls:
+                # a webhook URL is a secret (Slack's and Discord's carry their token): scheme and host only
+                text = " ".join(f"{url_site(url)}/…" for url in value)
             elif isinstance(value, tuple):
                 text = " ".join(value)
             elif isinstance(value, Mapping):
@@ -207,6 +234,16 @@ def _git_config(root: Path, *args: str) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
 
 
+def _add(values: dict[str, str], lname: str, value: str) -> None:
+    """Record one ``vam.*`` line: a later one replaces an earlier one, except for a
+    multi-valued key, whose values add up (one per line)."""
+    key = KEY_BY_LOWER.get(lname)
+    if key is not None and key.multi and lname in values:
+        values[lname] += "\n" + value
+    else:
+        values[lname] = value
+
+
 def _read_vamconfig(path: Path) -> dict[str, str]:
     """``vam.*`` entries of a git-config-syntax file, keyed by lower-case name."""
     code, out, err = _git_config(path.parent, "-f", path.name, "--get-regexp", r"^vam\.")
@@ -218,10 +255,10 @@ def _read_vamconfig(path: Path) -> dict[str, str]:
             f"{path.name} is not valid git-config syntax: {first}",
             f"Fix it, or check it with `git config -f {path.name} --list`.",
         )
-    values = {}
+    values: dict[str, str] = {}
     for line in out.splitlines():
         name, _, value = line.partition(" ")
-        values[name.split(".", 1)[1].lower()] = value
+        _add(values, name.split(".", 1)[1].lower(), value)
     return values
 
 
@@ -238,7 +275,7 @@ def _read_git_config(repo_root: Path) -> list[tuple[str, dict[str, str]]]:
     for line in out.splitlines():
         scope, _, rest = line.partition("\t")
         name, _, value = rest.partition(" ")
-        layers.setdefault(f"git config ({scope})", {})[name.split(".", 1)[1].lower()] = value
+        _add(layers.setdefault(f"git config ({scope})", {}), name.split(".", 1)[1].lower(), value)
     return list(layers.items())
 
 

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from git_vam.core import execute, gather, record
+from git_vam.core import execute, gather, notify, record
 from git_vam.core.report import Outcome, Reporter
 from git_vam.errors import VamError
 from git_vam.fs import UnsafePath, printable
 from git_vam.git import commit_paths
+from git_vam.layout import utc_now
 from git_vam.plan import Action, FilePlan
 from git_vam.repo import Target
 
@@ -27,6 +28,8 @@ class ProjectReport:
     planned: list[FilePlan] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # skipped local files, refused keys
     manifest_changed: bool = False
+    # what a push did to S3: [{"path", "size", "md5", "action": "upload" | "delete"}]
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def failed(self) -> bool:
         return any(not o.ok for o in self.outcomes) or any(p.is_conflict for p in self.planned) or bool(self.notes)
@@ -110,6 +113,8 @@ def sync(
             by_rel = {o.item.rel: o for o in outcomes}
             report.outcomes = [by_rel.get(i.rel) or Outcome(i, True, i.reason) for i in items]
             report.manifest_changed = record.finish(ctx, view)
+            if direction == "push":
+                report.changes = _changes(view, outcomes)
             if direction == "push" and any(
                 o.ok and o.item.action in (Action.UPLOAD, Action.DELETE_REMOTE) for o in outcomes
             ):
@@ -122,4 +127,27 @@ def sync(
     if direction == "push" and to_commit and commit and ctx.settings.auto_commit:
         names_text = ", ".join(r.project for r in result.reports)
         result.committed = commit_paths(ctx.repo, to_commit, f"vam: push {names_text}")
+    if direction == "push" and ctx.settings.notify:
+        for report in result.reports:
+            if report.changes:
+                body = notify.message(ctx.brand, report.project, ctx.user, utc_now(), report.changes)
+                for warning in notify.send(ctx.settings.notify, body):
+                    warn(warning)
     return result
+
+
+def _changes(view: gather.View, outcomes: list[Outcome]) -> list[dict[str, Any]]:
+    """What a push did to S3, as the notification lists it (MD5s as hashed during
+    the upload; a deleted object's from its listing or base record)."""
+    out = []
+    for o in outcomes:
+        item = o.item
+        if not o.ok or item.action not in (Action.UPLOAD, Action.DELETE_REMOTE):
+            continue
+        if item.action is Action.UPLOAD:
+            version = view.local[item.rel]
+            out.append({"path": item.rel, "size": version.size, "md5": version.md5, "action": "upload"})
+        elif item.remote is not None:
+            md5 = item.remote.md5 or (item.base.md5 if item.base else "")
+            out.append({"path": item.rel, "size": item.remote.size, "md5": md5, "action": "delete"})
+    return out

@@ -1,0 +1,111 @@
+"""The team loop (issue 14, DESIGN §3 and §5): notifications after a push, and
+the watcher that brings a push to the other clone's disk with no command typed."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from helpers import PROJECT, World, git, make_mp4, md5, vam
+
+DOCUMENTED = {"text", "content", "brand", "project", "by", "at", "files"}
+
+
+class Webhook:
+    """A local incoming-webhook server that records every POST body (JSON)."""
+
+    def __init__(self) -> None:
+        received = self.received = []  # type: list[dict]
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append({"path": self.path, "type": self.headers["Content-Type"], "body": body.decode()})
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/s3cr3t-token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def bodies(self) -> list[dict]:
+        return [json.loads(r["body"]) for r in self.received]
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    yield hook
+    hook.server.shutdown()
+
+
+def closed_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/hooks/secret-path"
+
+
+def test_push_posts_the_documented_json_once_and_never_a_url_or_key(world: World, webhook: Webhook) -> None:
+    david = world.david
+    git(david, "config", "--add", "vam.notify", webhook.url)
+    git(david, "config", "--add", "vam.notify", closed_url())  # a second webhook that is down
+    raw = make_mp4(world.staging(david) / "raw.mp4", "raw")
+    raw_file = {"path": "raw.mp4", "size": raw.stat().st_size, "md5": md5(raw)}
+    res = vam(david, "push", "b65")
+    assert res.returncode == 0
+    # the dead webhook is one warning naming its host only, never its path (a token)
+    warnings = [line for line in res.stderr.splitlines() if "notification to" in line]
+    assert len(warnings) == 1 and "http://127.0.0.1" in warnings[0] and "secret-path" not in res.stderr
+    assert len(webhook.received) == 1
+    assert webhook.received[0]["type"] == "application/json"
+    body = webhook.bodies()[0]
+    assert set(body) == DOCUMENTED
+    assert (body["brand"], body["project"], body["by"]) == ("v-demo", PROJECT, "david")
+    assert body["files"] == [{**raw_file, "action": "upload"}]
+    assert body["text"] == body["content"] and "raw.mp4" in body["text"] and "david pushed 1 file(s)" in body["text"]
+    assert body["at"].endswith("Z")
+    text = webhook.received[0]["body"]
+    for secret in ("http", world.endpoint, world.bucket, "staging/", "X-Amz", "AKIA", "token"):
+        assert secret not in text, secret
+
+    # nothing changed: no POST
+    assert vam(david, "push", "b65").returncode == 0
+    assert len(webhook.received) == 1
+    # a deletion is told too
+    (world.staging(david) / "raw.mp4").unlink()
+    vam(david, "push", "b65", "--delete")
+    assert len(webhook.received) == 2
+    assert webhook.bodies()[1]["files"] == [{**raw_file, "action": "delete"}]
+    assert "deleted 1 file(s)" in webhook.bodies()[1]["text"]
+
+
+def test_config_shows_a_webhook_by_its_host_only(world: World, webhook: Webhook) -> None:
+    git(world.david, "config", "--add", "vam.notify", webhook.url)
+    out = vam(world.david, "config").stdout
+    assert "http://127.0.0.1/…" in out and "s3cr3t-token" not in out
+    git(world.david, "config", "--add", "vam.notify", "ftp://example.com/x")
+    res = vam(world.david, "status", "b65", code=None)
+    assert res.returncode == 2 and "vam.notify" in res.stderr and "example.com" not in res.stderr
+
+
+def test_notify_in_vamconfig_is_a_destination_that_needs_trust(world: World, webhook: Webhook) -> None:
+    # DESIGN §6: a commit that points the team's notifications elsewhere stops transfers until `git vam trust`
+    vam(world.jan, "status", "b65")  # jan has used S3: the destination is on record
+    git(world.david, "config", "-f", ".vamconfig", "vam.notify", webhook.url)
+    git(world.david, "add", ".vamconfig")
+    git(world.david, "commit", "-q", "-m", "notify the team")
+    git(world.david, "push", "-q")
+    git(world.jan, "pull", "-q")
+    res = vam(world.jan, "push", "b65", code=None)
+    assert res.returncode == 2 and "vam.notify" in res.stderr and "git vam trust" in res.stderr
+    vam(world.jan, "trust")
+    make_mp4(world.staging(world.jan) / "jan.mp4", "jan")
+    vam(world.jan, "push", "b65")
+    assert [b["by"] for b in webhook.bodies()] == ["jan"]
