@@ -87,6 +87,11 @@ class Context:
             )
         return self._store
 
+    @property
+    def brand_prefix(self) -> str:
+        """``{stagingPrefix}{brand}/``, the S3 prefix all the brand's projects are under."""
+        return layout.brand_prefix(self.settings.staging_prefix, self.brand)
+
     def staging_prefix(self, project: str) -> str:
         """``{stagingPrefix}{brand}/{project}/``, the S3 prefix of a project's staging files."""
         return layout.staging_prefix(self.settings.staging_prefix, self.brand, project)
@@ -104,7 +109,7 @@ class Context:
         With ``s3_only`` a full project name that exists only on S3 counts too (one listing)."""
 
         def on_s3() -> set[str]:
-            return self.store.list_folders(f"{self.settings.staging_prefix}{self.brand}/")
+            return self.store.list_folders(self.brand_prefix)
 
         return gitrepo.resolve_targets(self.root, names, use_all, self.cwd, on_s3 if s3_only else None)
 

@@ -46,9 +46,14 @@ def compact(stamp: str) -> str:
     return stamp.replace("-", "").replace(":", "")
 
 
+def brand_prefix(prefix: str, brand: str) -> str:
+    """``{stagingPrefix}{brand}/``: the S3 prefix all of a brand's projects are under."""
+    return f"{prefix}{brand}/"
+
+
 def staging_prefix(prefix: str, brand: str, project: str) -> str:
     """``{stagingPrefix}{brand}/{project}/``: the S3 prefix of a project's staging files."""
-    return f"{prefix}{brand}/{project}/"
+    return f"{brand_prefix(prefix, brand)}{project}/"
 
 
 def trash_key(prefix: str, brand: str, project: str, rel: str, etag: str, stamp: str) -> str:

@@ -50,7 +50,7 @@ def age_days(stamp: str, now: datetime) -> float | None:
 def collect_brand(ctx: Context) -> dict[str, Any]:
     """Everything the page shows for one brand repository."""
     now = datetime.now(timezone.utc)
-    brand_prefix = f"{ctx.settings.staging_prefix}{ctx.brand}/"
+    brand_prefix = ctx.brand_prefix
     listing, _ = ctx.store.list_prefix(brand_prefix)  # one listing for the whole brand
     by_project: dict[str, dict[str, Any]] = {}
     for rel, obj in listing.items():

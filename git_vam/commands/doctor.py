@@ -111,7 +111,7 @@ def _list(ctx: Context) -> tuple[bool, str, str]:
 
 
 def _probe(ctx: Context) -> tuple[bool, str, str]:
-    key = f"{ctx.settings.staging_prefix}{ctx.brand}/.vam-doctor-{uuid.uuid4().hex[:12]}.json"
+    key = f"{ctx.brand_prefix}.vam-doctor-{uuid.uuid4().hex[:12]}.json"
     etag = ctx.store.put_json(key, {"doctor": True}, "")
     data, got = ctx.store.get_json(key)
     ctx.store.delete(key)

@@ -57,15 +57,22 @@ def list_remote(ctx: Context, projects: list[Project]) -> dict[str, Listing]:
 
     if len(projects) == 1:
         return {projects[0].name: ctx.store.list_prefix(ctx.staging_prefix(projects[0].name))}
-    brand_prefix = f"{ctx.settings.staging_prefix}{ctx.brand}/"
-    listing, refused = ctx.store.list_prefix(brand_prefix)
+    return split_by_project(ctx, projects, *ctx.store.list_prefix(ctx.brand_prefix))
+
+
+def split_by_project(
+    ctx: Context, projects: list[Project], listing: dict[str, RemoteObject], refused: list[str]
+) -> dict[str, Listing]:
+    """A listing of the brand prefix (``rel`` = ``project/path``) as each project's
+    own listing (``rel`` = path inside ``s3-staging/``)."""
+    prefix = ctx.brand_prefix
     out: dict[str, Listing] = {p.name: ({}, []) for p in projects}
     for rel, obj in listing.items():
         name, _, path = rel.partition("/")
         if name in out and path and path != METADATA_JSON:
             out[name][0][path] = replace(obj, rel=path)
     for key in refused:
-        name = key[len(brand_prefix) :].partition("/")[0]
+        name = key[len(prefix) :].partition("/")[0]
         if name in out:
             out[name][1].append(key)
     return out

@@ -78,15 +78,18 @@ def sync(
     delete: bool = False,
     commit: bool = True,
     warn: Callable[[str], None] = lambda text: None,
+    listings: dict[str, gather.Listing] | None = None,
 ) -> SyncResult:
     """Push (``direction="push"``) or pull the targets. Raises VamError before any
     local work when S3 cannot be listed (credentials, bucket, network); a problem
-    with one project or file is reported in its ProjectReport and the rest go on."""
+    with one project or file is reported in its ProjectReport and the rest go on.
+    ``listings`` (by project name) spares the listing when the caller has one."""
     by_name = {t.project.name: t for t in targets}
     result = SyncResult([])
     to_commit: list[str] = []
     with ctx.state:
-        listings = gather.list_remote(ctx, [t.project for t in targets])
+        if listings is None:
+            listings = gather.list_remote(ctx, [t.project for t in targets])
         for target in targets:
             project = target.project
             report = ProjectReport(project.name)

@@ -1,0 +1,181 @@
+"""The commands around the transfers: hooks and checks, archive, the bucket,
+settings, trust, and the team's views (log, ls, trash)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from git_vam.cli import cli, common, repo_context
+
+
+@cli.command()
+@click.argument("files", nargs=-1)
+@click.option(
+    "--gitignore", is_flag=True, help="Check that .gitignore ignores videos, s3-staging/ and .video-tools.env."
+)
+@click.option("--fix", is_flag=True, help="With --gitignore: rewrite the managed block at the end of .gitignore.")
+@common
+def check(files: tuple[str, ...], gitignore: bool, fix: bool, as_json: bool, quiet: bool, **_: Any) -> int:
+    """The pre-commit check: block staged videos, big files, s3-staging/ and .video-tools.env.
+
+    With FILEs, checks those (as the pre-commit framework passes them); without,
+    every staged file. Git LFS pointer files are allowed.
+    """
+    from git_vam.commands import check as cmd
+
+    return cmd.run(Path.cwd(), files, gitignore, fix, as_json=as_json, quiet=quiet)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Replace a hook even when a chained copy already exists.")
+@common
+def install(force: bool, as_json: bool, **_: Any) -> int:
+    """Install the git hooks (pre-commit, pre-push, post-merge, post-checkout, post-rewrite).
+
+    An existing hook is kept and chained (run first), never clobbered.
+    """
+    from git_vam import git, hooks
+
+    return _report(hooks.install(git.root_of(git.open_repo()), force=force), as_json)
+
+
+@cli.command()
+@common
+def uninstall(as_json: bool, **_: Any) -> int:
+    """Remove the git hooks; a hook they had chained is put back."""
+    from git_vam import git, hooks
+
+    return _report(hooks.uninstall(git.root_of(git.open_repo())), as_json)
+
+
+@cli.command(hidden=True, context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hook(name: str, args: tuple[str, ...]) -> int:
+    """Run hook NAME (called by the installed shims and the pre-commit framework)."""
+    from git_vam.commands import hook as cmd
+
+    return cmd.run(name, list(args))
+
+
+@cli.command("merge-manifest", hidden=True)
+@click.argument("base", type=click.Path())
+@click.argument("ours", type=click.Path())
+@click.argument("theirs", type=click.Path())
+@click.argument("path", default="")
+def merge_manifest(base: str, ours: str, theirs: str, path: str) -> int:
+    """git merge driver for s3-staging.manifest.json (%O %A %B %P)."""
+    from git_vam.commands import merge_driver
+
+    return merge_driver.run(Path(base), Path(ours), Path(theirs), path)
+
+
+@cli.command()
+@common
+def doctor(as_json: bool, **_: Any) -> int:
+    """Check git, hooks, .gitignore, settings, credentials, bucket rights and clock skew."""
+    from git_vam.commands import doctor as cmd
+
+    return cmd.run(Path.cwd(), as_json=as_json)
+
+
+@cli.command()
+@click.option("-o", "--output", "out_file", type=click.Path(dir_okay=False), help="Where to write the HTML page.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a browser.")
+@click.option("--all-brands", type=click.Path(file_okay=False), help="Every brand repository in this folder.")
+@common
+def dashboard(out_file: str | None, open_browser: bool, all_brands: str | None, as_json: bool, **_: Any) -> int:
+    """Write a self-contained HTML page of all projects: sync state, archive, sizes, costs."""
+    from git_vam.commands import dashboard as cmd
+
+    return cmd.run(Path.cwd(), out_file=out_file, open_browser=open_browser, all_brands=all_brands, as_json=as_json)
+
+
+@cli.command()
+@click.option("--apply", is_flag=True, help="Add or update git-vam's rules; other rules are kept.")
+@common
+def lifecycle(apply: bool, as_json: bool, **_: Any) -> int:
+    """Show (and with --apply, merge in) the bucket rules: staging expiry, abort stale uploads, archive to Glacier."""
+    from git_vam.commands import lifecycle_cmd
+
+    return lifecycle_cmd.run(repo_context(), apply=apply, as_json=as_json)
+
+
+@cli.command()
+@common
+def cost(as_json: bool, **_: Any) -> int:
+    """Monthly cost estimate by prefix and storage class, from the bucket listing."""
+    from git_vam.commands import cost as cmd
+
+    return cmd.run(repo_context(), as_json=as_json)
+
+
+@cli.command()
+@click.argument("projects", nargs=-1)
+@click.option("--older-than", help="Every project whose last commit is older than this (30d, 6mo, 1y).")
+@click.option("--storage-class", type=click.Choice(["STANDARD", "STANDARD_IA", "GLACIER_IR", "GLACIER",
+              "DEEP_ARCHIVE"], case_sensitive=False), default="GLACIER_IR", show_default=True)  # fmt: skip
+@click.option("--delete-local", is_flag=True, help="After verification, remove heavy files (videos, big files) here.")
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived; change nothing.")
+@click.option("--no-commit", is_flag=True, help="Record the archive in the manifest but do not commit.")
+@common
+def archive(projects: tuple[str, ...], older_than: str | None, storage_class: str, delete_local: bool,
+            dry_run: bool, no_commit: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
+    """Stream a tar of each project to the archive prefix, verify it, record it in the manifest."""
+    from git_vam.commands import archive as cmd
+
+    return cmd.run_archive(
+        repo_context(), projects, older_than=older_than, storage_class=storage_class.upper(),
+        delete_local=delete_local, dry_run=dry_run, no_commit=no_commit, as_json=as_json,
+    )  # fmt: skip
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--to", "to", type=click.Path(file_okay=False), help="Extract here instead of the project folder.")
+@click.option("--tier", type=click.Choice(["Bulk", "Standard", "Expedited"]), default="Standard", show_default=True)
+@click.option("--check-status", is_flag=True, help="Only report a Glacier restore's state (download when ready).")
+@click.option("--force", is_flag=True, help="Overwrite different existing files (they go to the trash).")
+@common
+def restore(project: str, to: str | None, tier: str, check_status: bool, force: bool, as_json: bool, **_: Any) -> int:
+    """Bring an archived project back (Glacier classes: request a restore first)."""
+    from git_vam.commands import archive as cmd
+
+    return cmd.run_restore(
+        repo_context(), project, to=to, tier=tier, check_status=check_status, force=force, as_json=as_json
+    )
+
+
+@cli.command()
+@common
+def trust(as_json: bool, **_: Any) -> int:
+    """Accept the destination (endpoint, bucket, prefixes, region, SSE, notify) that .vamconfig now names.
+
+    Shows what changed since this clone last used S3, in which commit and by whom.
+    """
+    from git_vam.commands import trust_cmd
+
+    return trust_cmd.run(as_json=as_json)
+
+
+@cli.command("config")
+@common
+def config_cmd(as_json: bool, **_: Any) -> int:
+    """Print the effective settings and where each came from (secrets redacted)."""
+    from git_vam.commands import config_cmd as cmd
+
+    return cmd.run(repo_context(), as_json=as_json)
+
+
+def _report(lines: list[str], as_json: bool) -> int:
+    if as_json:
+        from git_vam import output
+
+        output.print_json({"actions": lines})
+    else:
+        for line in lines:
+            click.echo(line)
+    return 0

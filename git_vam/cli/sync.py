@@ -1,0 +1,174 @@
+"""The commands that move files and manifests: init, push, pull, status, watch,
+cleanup, manifest, share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from git_vam.cli import cli, common, jobs_option, projects_args, repo_context
+
+
+@cli.command()
+@click.option("--bucket", help="S3 bucket shared by the team.")
+@click.option("--endpoint", help="S3 endpoint URL (for S3-compatible servers).")
+@click.option("--prefix", help="Key prefix for staging files (default staging/).")
+@click.option("--region", help="Bucket region (default us-east-1).")
+@common
+def init(
+    bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None, as_json: bool, **_: Any
+) -> int:
+    """Write .vamconfig and the managed .gitignore block, install the hooks (idempotent)."""
+    from git_vam.commands import init as cmd
+
+    return cmd.run(Path.cwd(), bucket=bucket, endpoint=endpoint, prefix=prefix, region=region, as_json=as_json)
+
+
+@cli.command()
+@projects_args
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--force", is_flag=True, help="Resolve conflicts by uploading the local version.")
+@click.option("--delete", is_flag=True, help="Delete on S3 the files you deleted locally (recorded as tombstones).")
+@click.option("--no-commit", is_flag=True, help="Update the manifest but do not commit it.")
+@jobs_option
+@common
+def push(
+    projects: tuple[str, ...],
+    use_all: bool,
+    dry_run: bool,
+    force: bool,
+    delete: bool,
+    no_commit: bool,
+    jobs: int | None,
+    quiet: bool,
+    as_json: bool,
+    **_: Any,
+) -> int:
+    """Upload new and changed staging files, then update and commit the manifest.
+
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
+    of s3-staging/.
+    """
+    from git_vam.commands import transfer
+
+    return transfer.run(
+        repo_context(jobs),
+        "push",
+        projects,
+        use_all=use_all,
+        dry_run=dry_run,
+        force=force,
+        delete=delete,
+        no_commit=no_commit,
+        quiet=quiet,
+        as_json=as_json,
+    )
+
+
+@cli.command()
+@projects_args
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--check-only", is_flag=True, help="Report what would download; exit 1 if anything would.")
+@click.option("--force", is_flag=True, help="Resolve conflicts by taking S3's version (yours goes to the trash).")
+@click.option("--delete", is_flag=True, help="Move to the trash local files that were deleted on S3.")
+@jobs_option
+@common
+def pull(
+    projects: tuple[str, ...],
+    use_all: bool,
+    dry_run: bool,
+    check_only: bool,
+    force: bool,
+    delete: bool,
+    jobs: int | None,
+    quiet: bool,
+    as_json: bool,
+    **_: Any,
+) -> int:
+    """Download new and changed files from S3 into s3-staging/.
+
+    A full project name that exists only on S3 (pushed, manifest not yet pulled) works too.
+
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
+    of s3-staging/.
+    """
+    from git_vam.commands import transfer
+
+    return transfer.run(
+        repo_context(jobs),
+        "pull",
+        projects,
+        use_all=use_all,
+        dry_run=dry_run,
+        check_only=check_only,
+        force=force,
+        delete=delete,
+        quiet=quiet,
+        as_json=as_json,
+    )
+
+
+@cli.command()
+@projects_args
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything is not in sync.")
+@common
+def status(projects: tuple[str, ...], use_all: bool, exit_code: bool, as_json: bool, **_: Any) -> int:
+    """Local vs S3 vs last sync, per file, with who uploaded when and what to run next.
+
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
+    of s3-staging/.
+    """
+    from git_vam.commands import status as cmd
+
+    return cmd.run(repo_context(), projects, use_all=use_all, exit_code=exit_code, as_json=as_json)
+
+
+@cli.command()
+@click.argument("project")
+@click.option("--confirm", is_flag=True, help="Really delete (without it, only list).")
+@click.option("--archive", is_flag=True, help="Copy each object to the archive prefix (server-side) before deleting.")
+@click.option("--force", is_flag=True, help="Also delete objects that have no other copy (kept in the S3 trash first).")
+@click.option("--no-commit", is_flag=True, help="Record the deletions in the manifest but do not commit.")
+@common
+def cleanup(project: str, confirm: bool, archive: bool, force: bool, no_commit: bool, as_json: bool, **_: Any) -> int:
+    """Delete a finished project's staging objects on S3 (never local files).
+
+    Without --confirm it only lists what would go. An object is deleted only where
+    another copy exists (your local file, a verified archive, or --archive's copy);
+    the others are kept and reported (exit 1) unless --force.
+    """
+    from git_vam.commands import cleanup as cmd
+
+    return cmd.run(
+        repo_context(), project, confirm=confirm, archive=archive, force=force, no_commit=no_commit, as_json=as_json
+    )
+
+
+@cli.command()
+@projects_args
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 when a manifest disagrees with S3 (for CI).")
+@common
+def manifest(projects: tuple[str, ...], use_all: bool, check_only: bool, as_json: bool, **_: Any) -> int:
+    """Rebuild manifests from S3 (the object metadata is the truth).
+
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
+    """
+    from git_vam.commands import manifest_cmd
+
+    return manifest_cmd.run(repo_context(), projects, use_all=use_all, check=check_only, as_json=as_json)
+
+
+@cli.command()
+@click.argument("target", metavar="PROJECT/FILE")
+@click.option("--expires", default="7d", show_default=True, help="How long the URL works (30m, 12h, 7d; at most 7d).")
+@common
+def share(target: str, expires: str, as_json: bool, **_: Any) -> int:
+    """Print a presigned download URL for a staging file (for people without AWS access)."""
+    from git_vam.commands import share as cmd
+
+    return cmd.run(repo_context(), target, expires=expires, as_json=as_json)
