@@ -1,6 +1,8 @@
-"""Byte counts for people."""
+"""Byte counts and durations for people."""
 
 from __future__ import annotations
+
+import re
 
 
 def human_size(n: float) -> str:
@@ -11,3 +13,14 @@ def human_size(n: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{size:.1f} TiB"
+
+
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_seconds(text: str) -> int:
+    """``90``, ``30s``, ``5m``, ``12h``, ``7d`` → seconds (more than 0). Raises ValueError."""
+    m = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 5m, 12h, 7d)")
+    return int(m.group(1)) * _SECONDS[m.group(2) or "s"]

@@ -4,8 +4,12 @@ the watcher that brings a push to the other clone's disk with no command typed."
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -109,3 +113,54 @@ def test_notify_in_vamconfig_is_a_destination_that_needs_trust(world: World, web
     make_mp4(world.staging(world.jan) / "jan.mp4", "jan")
     vam(world.jan, "push", "b65")
     assert [b["by"] for b in webhook.bodies()] == ["jan"]
+
+
+def test_watch_once_fetches_a_push_without_git_pull_and_keeps_local_changes(world: World) -> None:
+    david, jan = world.david, world.jan
+    make_mp4(world.staging(david) / "edit.mp4", "v1")
+    make_mp4(world.staging(david) / "old.mp4", "old")
+    vam(david, "push", "b65")
+    vam(jan, "pull", "b65")
+    jan_edit = make_mp4(world.staging(jan) / "edit.mp4", "jan's cut")  # jan's local change
+    # david: a new file, his own change of edit.mp4, and a deletion; no `git push`, no `git pull`
+    new = make_mp4(world.staging(david) / "new.mp4", "new")
+    make_mp4(world.staging(david) / "edit.mp4", "david's cut")
+    (world.staging(david) / "old.mp4").unlink()
+    vam(david, "push", "b65", "--delete", "--force")
+    before = md5(jan_edit)
+    res = vam(jan, "watch", "--once", code=1)  # at the repository root: every project; exit 1: a conflict
+    assert md5(world.staging(jan) / "new.mp4") == md5(new)
+    assert f"{PROJECT}/new.mp4" in res.stdout
+    assert md5(jan_edit) == before  # never overwrites a local change: S3's version is saved beside it
+    beside = [p for p in world.staging(jan).iterdir() if p.name.startswith("edit") and p.name != "edit.mp4"]
+    assert len(beside) == 1 and md5(beside[0]) == md5(world.staging(david) / "edit.mp4")
+    assert (world.staging(jan) / "old.mp4").exists()  # never deletes
+    # nothing changed on S3 since: the next round transfers nothing
+    res = vam(jan, "watch", "--once", "b65", "--json", code=None)
+    assert all(f["action"] != "download" for p in json.loads(res.stdout)["projects"] for f in p["files"])
+
+
+def test_upload_notify_download_round_trip_with_no_command_typed_by_jan(world: World, webhook: Webhook) -> None:
+    # seed roadmap phase 3: david pushes, a notification is recorded, jan's watcher has the file
+    git(world.david, "config", "--add", "vam.notify", webhook.url)
+    # git-vam itself (git re-raises a Ctrl-C as its own death), SIGINT at its default as on a terminal
+    watcher = subprocess.Popen(["git-vam", "watch", "b65", "--interval", "1s"], cwd=world.jan,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"}, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        raw = make_mp4(world.staging(world.david) / "raw.mp4", "round trip")
+        pushed = time.monotonic()
+        vam(world.david, "push", "b65")
+        target = world.staging(world.jan) / "raw.mp4"
+        while not target.exists() and time.monotonic() - pushed < 60:
+            time.sleep(0.2)
+        arrived = time.monotonic() - pushed
+        assert target.exists() and md5(target) == md5(raw)
+        assert [b["files"][0]["path"] for b in webhook.bodies()] == ["raw.mp4"]
+        print(f"push → file on jan's disk: {arrived:.1f} s")
+    finally:
+        os.killpg(watcher.pid, signal.SIGINT)  # Ctrl-C
+        out, err = watcher.communicate(timeout=30)
+    assert watcher.returncode == 0, err  # Ctrl-C is how a watch ends: not an error
+    assert f"{PROJECT}/raw.mp4" in out

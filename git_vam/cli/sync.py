@@ -172,3 +172,23 @@ def share(target: str, expires: str, as_json: bool, **_: Any) -> int:
     from git_vam.commands import share as cmd
 
     return cmd.run(repo_context(), target, expires=expires, as_json=as_json)
+
+
+@cli.command()
+@projects_args
+@click.option("--interval", default="60s", show_default=True, help="Time between rounds (30s, 5m, 1h).")
+@click.option("--once", is_flag=True, help="One round, then exit (for cron and tests).")
+@common
+def watch(
+    projects: tuple[str, ...], use_all: bool, interval: str, once: bool, quiet: bool, as_json: bool, **_: Any
+) -> int:
+    """Keep s3-staging/ pulled: every interval, one listing of S3, then the pull of what changed.
+
+    Never deletes a local file and never overwrites a local change (a file changed on
+    both sides gets S3's version saved beside it). Ctrl-C stops it. At the repository
+    root (or with --all) it watches every project.
+    """
+    from git_vam.commands import watch as cmd
+
+    return cmd.run(repo_context(), projects, use_all=use_all, interval=interval, once=once, quiet=quiet,
+                   as_json=as_json)  # fmt: skip

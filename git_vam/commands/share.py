@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta, timezone
 
 from git_vam import output
 from git_vam.context import Context
 from git_vam.errors import EXIT_OK, UsageError, VamError
 from git_vam.layout import TIME_FORMAT
+from git_vam.units import parse_seconds
 
 MAX_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs live at most 7 days (AWS S3 docs)
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> int:
     """``30m``, ``12h``, ``7d`` or plain seconds → seconds. Raises UsageError."""
-    m = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text.lower())
-    if not m or int(m.group(1)) == 0:
-        raise UsageError(f"--expires {text!r} is not a duration.", "Use e.g. 30m, 12h or 7d.")
-    seconds = int(m.group(1)) * _UNITS[m.group(2) or "s"]
+    try:
+        seconds = parse_seconds(text)
+    except ValueError:
+        raise UsageError(f"--expires {text!r} is not a duration.", "Use e.g. 30m, 12h or 7d.") from None
     if seconds > MAX_SECONDS:
         raise UsageError(f"--expires {text} is longer than S3 allows (7 days).", "Use 7d or less.")
     return seconds

@@ -1,0 +1,68 @@
+"""``git vam watch``: keep the staging folders pulled (DESIGN §3; seed roadmap
+phase 3, "upload → notify → download").
+
+Every interval: one listing of the brand prefix; for each watched project
+whose objects (key → ETag) differ from the last round, the same pull as
+``git vam pull`` with neither ``--force`` nor ``--delete``: nothing local is
+deleted, and a file changed on both sides gets the S3 version saved beside it
+(the local change is never overwritten). No lock is held between rounds.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from git_vam.core import gather
+from git_vam.core.report import Reporter
+from git_vam.core.transfer import SyncResult, sync
+from git_vam.errors import VamError
+from git_vam.plan import Action
+from git_vam.repo import Target
+
+if TYPE_CHECKING:
+    from git_vam.context import Context
+
+PULLED = (Action.DOWNLOAD, Action.CONFLICT_COPY)
+
+
+def watch(
+    ctx: Context,
+    targets: list[Target],
+    reporter: Reporter,
+    *,
+    interval: float,
+    once: bool = False,
+    warn: Callable[[str], None] = lambda text: None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[SyncResult]:
+    """Yield one SyncResult per round that pulled something (``interval`` in
+    seconds between rounds). A round that cannot reach S3 is one warning and the
+    watch goes on; with ``once`` it raises VamError instead. A project whose
+    pull left something undone (a failed download, a conflict) is tried again
+    next round even if S3 did not change."""
+    seen: dict[str, dict[str, str]] = {}
+    projects = [t.project for t in targets]
+    while True:
+        try:
+            objects, refused = ctx.store.list_prefix(ctx.brand_prefix)
+            listings = gather.split_by_project(ctx, projects, objects, refused)
+            now = {name: {rel: obj.etag for rel, obj in objs.items()} for name, (objs, _) in listings.items()}
+            changed = [t for t in targets if seen.get(t.project.name) != now[t.project.name]]
+            if changed:
+                result = sync(ctx, "pull", changed, reporter, warn=warn, listings=listings)
+                for report in result.reports:
+                    if report.failed():
+                        seen.pop(report.project, None)
+                    else:
+                        seen[report.project] = now[report.project]
+                if result.failed() or any(o.item.action in PULLED for r in result.reports for o in r.outcomes):
+                    yield result
+        except VamError as exc:
+            if once:
+                raise
+            warn(f"{exc.message} Trying again in {interval:g} s.")
+        if once:
+            return
+        sleep(interval)
