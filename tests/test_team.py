@@ -8,46 +8,22 @@ import os
 import signal
 import socket
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from helpers import PROJECT, World, git, make_mp4, md5, vam
 
+from git_vam.testing.webhook import Webhook
+
 DOCUMENTED = {"text", "content", "brand", "project", "by", "at", "files"}
-
-
-class Webhook:
-    """A local incoming-webhook server that records every POST body (JSON)."""
-
-    def __init__(self) -> None:
-        received = self.received = []  # type: list[dict]
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                received.append({"path": self.path, "type": self.headers["Content-Type"], "body": body.decode()})
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/services/T000/B000/s3cr3t-token"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def bodies(self) -> list[dict]:
-        return [json.loads(r["body"]) for r in self.received]
 
 
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
     hook = Webhook()
     yield hook
-    hook.server.shutdown()
+    hook.stop()
 
 
 def closed_url() -> str:
@@ -164,3 +140,15 @@ def test_upload_notify_download_round_trip_with_no_command_typed_by_jan(world: W
         out, err = watcher.communicate(timeout=30)
     assert watcher.returncode == 0, err  # Ctrl-C is how a watch ends: not an error
     assert f"{PROJECT}/raw.mp4" in out
+
+
+def test_a_pull_before_git_pull_leaves_the_work_tree_clean_so_git_pull_merges(world: World) -> None:
+    # the watcher (or `git vam pull`) fetched david's file before his manifest commit reached jan
+    make_mp4(world.staging(world.david) / "raw.mp4", "raw")
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    vam(world.jan, "watch", "--once", "b65")
+    assert (world.staging(world.jan) / "raw.mp4").exists()
+    assert git(world.jan, "status", "--porcelain") == ""  # the tracked manifest is git's to change
+    git(world.jan, "pull", "-q")
+    assert "raw.mp4" in json.loads((world.jan / PROJECT / "s3-staging.manifest.json").read_text())["files"]

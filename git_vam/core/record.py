@@ -39,12 +39,18 @@ def rebuilt_manifest(view: View) -> mf.Manifest:
     return mf.Manifest(view.manifest.brand, view.project.name, files, extra)
 
 
-def finish(ctx: Context, view: View) -> bool:
-    """Save the base records and rewrite the manifest from what S3 now holds.
+def finish(ctx: Context, view: View, direction: str) -> bool:
+    """Save the base records and, after a push, rewrite the manifest from what S3
+    now holds. A pull leaves the tracked manifest alone (as ``git lfs pull``
+    leaves tracked files): a pull, or a watcher, that edited it would make the
+    next ``git pull`` refuse to merge. The one exception is a manifest with a
+    merge conflict, which S3, the truth, resolves (DESIGN §5).
 
     Returns True when the manifest file changed.
     """
     save_base(ctx, view)
+    if direction != "push" and "conflicts" not in view.manifest.extra:
+        return False
     manifest = rebuilt_manifest(view)
     view.manifest = manifest
     if not manifest.files and not manifest.extra and not view.project.manifest_path.exists():

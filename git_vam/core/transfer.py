@@ -115,7 +115,7 @@ def sync(
             outcomes = execute.execute(ctx, view, todo, reporter)
             by_rel = {o.item.rel: o for o in outcomes}
             report.outcomes = [by_rel.get(i.rel) or Outcome(i, True, i.reason) for i in items]
-            report.manifest_changed = record.finish(ctx, view)
+            report.manifest_changed = record.finish(ctx, view, direction)
             if direction == "push":
                 report.changes = _changes(view, outcomes)
             if direction == "push" and any(
