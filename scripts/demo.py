@@ -15,6 +15,7 @@ from pathlib import Path
 
 from git_vam.testing import media
 from git_vam.testing.seaweed import SeaweedServer, make_bucket
+from git_vam.testing.webhook import Webhook
 from git_vam.testing.world import md5, new_clone
 
 BIN = Path(sys.executable).parent
@@ -71,6 +72,34 @@ def clone(origin: Path, where: Path, user: str, server: SeaweedServer) -> Path:
     return where
 
 
+def round_trip(david: Path, jan: Path) -> float:
+    """jan's watcher runs; david pushes cut.mp4 with a webhook listening. Returns
+    the seconds from the start of david's push to the file on jan's disk."""
+    hook = Webhook()
+    subprocess.run(["git", "config", "vam.notify", hook.url], cwd=david, check=True)
+    print("[jan] $ git vam watch b65 --interval 1s   (in the background)", flush=True)
+    watcher = subprocess.Popen(["git-vam", "watch", "b65", "--interval", "1s", "-q"], cwd=jan)
+    try:
+        make_mp4(david / PROJECT / "s3-staging" / "cut.mp4", 4, "final cut")
+        pushed = time.monotonic()
+        run(david, "git", "vam", "push", "b65")
+        target = jan / PROJECT / "s3-staging" / "cut.mp4"
+        while not target.exists() and time.monotonic() - pushed < 120:
+            time.sleep(0.1)
+        arrived = time.monotonic() - pushed
+        for body in hook.bodies():
+            print(f"notification received: {body['text']}")
+        if not target.exists() or not hook.bodies():
+            raise SystemExit("demo: the watcher did not fetch cut.mp4, or no notification arrived")
+        run(david, "git", "push", "-q")
+        run(jan, "git", "pull", "-q")
+        return arrived
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=30)
+        hook.stop()
+
+
 def scenario(work: Path, server: SeaweedServer) -> int:
     say("A brand repository v-appydave with a bare origin and two clones: david and jan")
     origin = work / "origin" / "v-appydave.git"
@@ -104,13 +133,17 @@ def scenario(work: Path, server: SeaweedServer) -> int:
     run(david, "git", "pull", "-q")
     run(david, "git", "vam", "pull", "b65")
 
+    say("Phase 3 round trip: upload → notify → download, with no command typed by jan")
+    arrived = round_trip(david, jan)
+    print(f"push → file on jan's disk: {arrived:.1f} s")
+
     say("Status on both sides")
     run(david, "git", "vam", "status", "b65", "--exit-code")
     run(jan, "git", "vam", "status", "b65", "--exit-code")
 
     say("Comparing MD5s between the two clones")
     ok = True
-    for name in ("raw.mp4", "edited.mp4"):
+    for name in ("raw.mp4", "edited.mp4", "cut.mp4"):
         a = md5(david / PROJECT / "s3-staging" / name)
         b = md5(jan / PROJECT / "s3-staging" / name)
         mark = "match" if a == b else "DIFFER"

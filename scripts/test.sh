@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 . scripts/venv.sh test
 # The dashboard test renders the page in Debian's Chromium.
 if ! command -v chromium >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ "${VAM_NO_APT:-}" != 1 ]; then
+        echo "test.sh: installing chromium system-wide with apt-get for the dashboard test (VAM_NO_APT=1 skips this)" >&2
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
     else
         echo "test.sh: the dashboard test needs chromium (e.g. sudo apt-get install chromium)" >&2

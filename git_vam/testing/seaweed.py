@@ -11,11 +11,13 @@ TERM, waits a little, then KILLs the PID it started, and only that PID.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -118,9 +120,23 @@ class SeaweedServer:
             "-master.volumeSizeLimitMB=256",
             "-volume.max=2000",
         ]
+        # Keep the run's files in its own folder: weed writes its glog files to
+        # $TMPDIR, and its HTTP sockets where these flags say (a socket path
+        # must stay under ~100 bytes). The gRPC sockets are always in /tmp:
+        # stop() removes those.
+        own_tmp = self.data_dir / "tmp"
+        own_tmp.mkdir(exist_ok=True)
+        if len(str(own_tmp)) < 70:
+            args += [f"-filer.localSocket={own_tmp}/filer.sock", f"-s3.localSocket={own_tmp}/s3.sock"]
         self.log_path = self.data_dir / "weed.log"
         log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "TMPDIR": str(own_tmp)},
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -138,14 +154,28 @@ class SeaweedServer:
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        self._remove_sockets()
+
+    def _remove_sockets(self) -> None:
+        """The sockets weed leaves in /tmp whatever its flags say (gRPC, and the
+        HTTP ones when the run's folder was too deep for a socket path)."""
+        p = self.base_port
+        names = [f"seaweedfs-{n}-grpc-{p + 10000 + i}.sock" for i, n in enumerate(("master", "volume", "filer", "s3"))]
+        names += [f"seaweedfs-filer-{p + 2}.sock", f"seaweedfs-s3-{p + 3}.sock"]
+        for name in names:
+            path = Path("/tmp") / name
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK(path.lstat().st_mode):
+                    path.unlink()
 
     def env(self) -> dict[str, str]:
         """Environment variables that point the AWS chain at this server."""
