@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from git_vam import git
-from git_vam.layout import MANIFEST_GLOB
+from git_vam.layout import CONFIG_FILE, MANIFEST_GLOB
 
 HOOKS = ("pre-commit", "pre-push", "post-merge", "post-checkout", "post-rewrite")
 MARKER = "# git-vam hook shim"
@@ -31,13 +31,22 @@ def hooks_dir(root: Path) -> Path:
     return git.git_path(root, "hooks")
 
 
-def shim_text(name: str) -> str:
+def shim_text(name: str, *, template: bool = False) -> str:
+    """The shim for hook ``name``. A ``template`` shim (``install --global``: every
+    new clone gets it) first returns at once in a repository without ``.vamconfig``
+    (git runs hooks from the top of the work tree)."""
     # The absolute interpreter is the fallback for GUI git clients whose PATH
     # lacks git-vam (pre-commit's INSTALL_PYTHON does the same).
+    how = (
+        "install --global`, removed by `git vam uninstall --global"
+        if template
+        else "install`, removed by `git vam uninstall"
+    )
     return (
         "#!/bin/sh\n"
-        f"{MARKER}: installed by `git vam install`, removed by `git vam uninstall`.\n"
-        "if command -v git-vam >/dev/null 2>&1; then\n"
+        f"{MARKER}: installed by `git vam {how}`.\n"
+        + (f"[ -f {CONFIG_FILE} ] || exit 0  # not a git-vam repository\n" if template else "")
+        + "if command -v git-vam >/dev/null 2>&1; then\n"
         f'    exec git-vam hook {name} "$@"\n'
         "fi\n"
         f'exec "{sys.executable}" -m git_vam hook {name} "$@"\n'
@@ -57,7 +66,8 @@ def problems(root: Path) -> tuple[list[str], list[str]]:
     ours but not today's shim (an older git-vam wrote them)."""
     folder = hooks_dir(root)
     missing = [n for n in HOOKS if not is_ours(folder / n)]
-    stale = [n for n in HOOKS if n not in missing and (folder / n).read_text(encoding="utf-8") != shim_text(n)]
+    current = {n: (shim_text(n), shim_text(n, template=True)) for n in HOOKS}
+    stale = [n for n in HOOKS if n not in missing and (folder / n).read_text(encoding="utf-8") not in current[n]]
     return missing, stale
 
 
@@ -135,3 +145,58 @@ def register_merge_driver(root: Path) -> str:
     sep = "" if not text or text.endswith("\n") else "\n"
     attrs.write_text(text + sep + ATTRIBUTES_LINE + "\n", encoding="utf-8")
     return "merge driver: registered (commit .gitattributes to share it)"
+
+
+def template_dir() -> Path:
+    """Where ``install --global`` keeps its template (``init.templateDir``):
+    ``$XDG_CONFIG_HOME/git-vam/template``, else ``~/.config/git-vam/template``."""
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "git-vam" / "template"
+
+
+def install_global() -> list[str]:
+    """Once per machine (DESIGN §5, as ``git lfs install``): shims in a git
+    template folder, so every later ``git clone``/``git init`` has the hooks and
+    a clone's own post-checkout fetches its staging files; the merge driver in
+    the global git config. An ``init.templateDir`` of your own is kept: the shims
+    go into its ``hooks/``, never over a hook already there."""
+    configured = git.out(None, "config", "--global", "--get", "init.templateDir", check=False).strip()
+    folder = Path(os.path.expanduser(configured)) if configured else template_dir()
+    done = []
+    if not configured:
+        git.run(None, "config", "--global", "init.templateDir", str(folder))
+        done.append(f"init.templateDir: set to {folder}")
+    hooks = folder / "hooks"
+    hooks.mkdir(parents=True, exist_ok=True)
+    for name in HOOKS:
+        path, text = hooks / name, shim_text(name, template=True)
+        if path.exists() and not is_ours(path):
+            done.append(f"{name}: kept your template hook {path}; add `git-vam hook {name}` to it yourself")
+            continue
+        state = "up to date" if path.exists() and path.read_text(encoding="utf-8") == text else "installed"
+        path.write_text(text, encoding="utf-8", newline="\n")
+        path.chmod(0o755)
+        done.append(f"{name}: {state} in {hooks}")
+    git.run(None, "config", "--global", f"merge.{MERGE_DRIVER}.name", "git-vam manifest merge (file by file)")
+    git.run(None, "config", "--global", f"merge.{MERGE_DRIVER}.driver", "git-vam merge-manifest %O %A %B %P")
+    done.append("merge driver: registered in your global git config")
+    return done
+
+
+def uninstall_global() -> list[str]:
+    """Undo ``install_global``: our template shims, our ``init.templateDir``, the
+    global merge driver. Hooks already copied into clones stay (``git vam uninstall``
+    there removes them)."""
+    configured = git.out(None, "config", "--global", "--get", "init.templateDir", check=False).strip()
+    folder = Path(os.path.expanduser(configured)) if configured else template_dir()
+    done = []
+    for name in HOOKS:
+        path = folder / "hooks" / name
+        if is_ours(path):
+            path.unlink()
+            done.append(f"{name}: removed from {path.parent}")
+    if configured and folder == template_dir():
+        git.run(None, "config", "--global", "--unset", "init.templateDir", check=False)
+        done.append("init.templateDir: unset")
+    git.run(None, "config", "--global", "--remove-section", f"merge.{MERGE_DRIVER}", check=False)
+    return done

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from helpers import PROJECT, World, git, make_mp4, md5, vam
@@ -152,3 +153,39 @@ def test_a_pull_before_git_pull_leaves_the_work_tree_clean_so_git_pull_merges(wo
     assert git(world.jan, "status", "--porcelain") == ""  # the tracked manifest is git's to change
     git(world.jan, "pull", "-q")
     assert "raw.mp4" in json.loads((world.jan / PROJECT / "s3-staging.manifest.json").read_text())["files"]
+
+
+def test_after_install_global_a_plain_git_clone_has_the_hooks_and_the_files(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # DESIGN §5: once per machine (isolated HOME here), then `git clone` is all it takes
+    monkeypatch.delenv("GIT_TEMPLATE_DIR", raising=False)
+    raw = make_mp4(world.staging(world.david) / "raw.mp4", "raw")
+    vam(world.david, "push", "b65")
+    git(world.david, "push", "-q")
+    out = vam(tmp_path, "install", "--global").stdout
+    assert "init.templateDir: set to" in out
+    lisa = tmp_path / "lisa" / "v-demo"
+    res = subprocess.run(["git", "clone", "-q", str(world.origin), str(lisa)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert md5(world.staging(lisa) / "raw.mp4") == md5(raw)  # the clone's own post-checkout fetched it
+    assert "pulled 1 file(s)" in res.stderr
+    git(lisa, "config", "user.name", "lisa")
+    git(lisa, "config", "user.email", "lisa@example.com")
+    assert "hooks" not in vam(lisa, "status", "b65").stderr  # template shims count as current
+    make_mp4(lisa / "final.mp4", "final")
+    git(lisa, "add", "-f", "final.mp4")
+    assert subprocess.run(["git", "commit", "-q", "-m", "x"], cwd=lisa, capture_output=True).returncode == 1
+    # outside a git-vam repository the same shims do nothing
+    other = tmp_path / "other"
+    subprocess.run(["git", "init", "-q", str(other)], check=True)
+    git(other, "config", "user.name", "o")
+    git(other, "config", "user.email", "o@example.com")
+    make_mp4(other / "clip.mp4", "clip")
+    git(other, "add", "clip.mp4")
+    assert subprocess.run(["git", "commit", "-q", "-m", "clip"], cwd=other, capture_output=True).returncode == 0
+    assert (other / ".git" / "hooks" / "pre-commit").exists()
+    # and it can be undone; a template folder of the user's own would have been kept
+    vam(tmp_path, "uninstall", "--global")
+    unset = subprocess.run(["git", "config", "--global", "--get", "init.templateDir"], capture_output=True)
+    assert unset.returncode == 1

@@ -31,23 +31,32 @@ def check(files: tuple[str, ...], gitignore: bool, fix: bool, as_json: bool, qui
 
 @cli.command()
 @click.option("--force", is_flag=True, help="Replace a hook even when a chained copy already exists.")
+@click.option("--global", "is_global", is_flag=True, help="Once per machine: every later clone gets the hooks.")
 @common
-def install(force: bool, as_json: bool, **_: Any) -> int:
+def install(force: bool, is_global: bool, as_json: bool, **_: Any) -> int:
     """Install the git hooks (pre-commit, pre-push, post-merge, post-checkout, post-rewrite).
 
-    An existing hook is kept and chained (run first), never clobbered.
+    An existing hook is kept and chained (run first), never clobbered. With --global
+    (once per machine, like `git lfs install`) the hooks go into git's template folder
+    (init.templateDir), so every later `git clone` of a brand repository has them and
+    fetches its staging files; they do nothing in a repository without .vamconfig.
     """
     from git_vam import git, hooks
 
+    if is_global:
+        return _report(hooks.install_global(), as_json)
     return _report(hooks.install(git.root_of(git.open_repo()), force=force), as_json)
 
 
 @cli.command()
+@click.option("--global", "is_global", is_flag=True, help="Undo `install --global` (clones keep their hooks).")
 @common
-def uninstall(as_json: bool, **_: Any) -> int:
+def uninstall(is_global: bool, as_json: bool, **_: Any) -> int:
     """Remove the git hooks; a hook they had chained is put back."""
     from git_vam import git, hooks
 
+    if is_global:
+        return _report(hooks.uninstall_global(), as_json)
     return _report(hooks.uninstall(git.root_of(git.open_repo())), as_json)
 
 
