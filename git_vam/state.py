@@ -238,12 +238,14 @@ class State:
             write_json_atomic(path, data)
 
     # -- trash --------------------------------------------------------------
-    def trash_path(self, project: str, rel: str) -> Path:
-        """A fresh path under ``trash/`` for a replaced copy of ``project/rel``."""
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        dest = self.trash_dir / stamp / project / rel
+    def trash_path(self, project: str, rel: str, why: str) -> Path:
+        """A fresh path under ``trash/`` for a replaced copy of ``project/rel``:
+        ``trash/{YYYYmmddTHHMMSSZ}[-N].{why}/{project}/{rel}``, ``why`` the command
+        that put it there (``pull``, ``pull-delete``, ``restore``, ``trash-restore``)."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+        dest = self.trash_dir / f"{stamp}.{why}" / project / rel
         n = 1
         while dest.exists():
-            dest = self.trash_dir / f"{stamp}-{n}" / project / rel
+            dest = self.trash_dir / f"{stamp}-{n}.{why}" / project / rel
             n += 1
         return dest

@@ -189,3 +189,32 @@ def test_after_install_global_a_plain_git_clone_has_the_hooks_and_the_files(
     vam(tmp_path, "uninstall", "--global")
     unset = subprocess.run(["git", "config", "--global", "--get", "init.templateDir"], capture_output=True)
     assert unset.returncode == 1
+
+
+def test_trash_lists_restores_and_empty_frees_the_space(world: World) -> None:
+    david, jan = world.david, world.jan
+    make_mp4(world.staging(david) / "raw.mp4", "v1")
+    vam(david, "push", "b65")
+    vam(jan, "pull", "b65")
+    v1 = md5(world.staging(jan) / "raw.mp4")
+    make_mp4(world.staging(david) / "raw.mp4", "v2 is longer", seconds=2)
+    vam(david, "push", "b65")
+    vam(jan, "pull", "b65")  # v1 goes to jan's trash
+    v2 = md5(world.staging(jan) / "raw.mp4")
+    listed = json.loads(vam(jan, "trash", "list", "--json").stdout)
+    assert [(f["project"], f["path"], f["why"]) for f in listed["files"]] == [(PROJECT, "raw.mp4", "pull")]
+    assert f"{PROJECT}/raw.mp4" in vam(jan, "trash").stdout
+    # putting it back never loses the file that is there now
+    res = vam(jan, "trash", "restore", f"{PROJECT}/raw.mp4", code=2)
+    assert "--force" in res.stderr and md5(world.staging(jan) / "raw.mp4") == v2
+    vam(jan, "trash", "restore", f"{PROJECT}/raw.mp4", "--force")
+    assert md5(world.staging(jan) / "raw.mp4") == v1
+    listed = json.loads(vam(jan, "trash", "list", "--json").stdout)
+    assert [(f["path"], f["why"]) for f in listed["files"]] == [("raw.mp4", "trash-restore")]
+    # empty: --older-than keeps what is recent, then everything goes and the space is freed
+    assert json.loads(vam(jan, "trash", "empty", "--older-than", "1d", "--json").stdout)["bytes"] == 0
+    res = json.loads(vam(jan, "trash", "empty", "--json").stdout)
+    assert res["bytes"] == listed["bytes"] > 0
+    trash_dir = jan / ".git" / "vam" / "trash"
+    assert [p for p in trash_dir.rglob("*") if p.is_file()] == []
+    assert "The trash is empty." in vam(jan, "trash", "list").stdout

@@ -188,3 +188,48 @@ def _report(lines: list[str], as_json: bool) -> int:
         for line in lines:
             click.echo(line)
     return 0
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def trash(click_ctx: click.Context) -> int | None:
+    """The local trash (.git/vam/trash/): every local file git-vam replaced or removed.
+
+    Without a subcommand: the same as `git vam trash list`.
+    """
+    if click_ctx.invoked_subcommand is None:
+        from git_vam.commands import trash_cmd
+
+        return trash_cmd.run_list(repo_context(), as_json=False)
+    return None
+
+
+@trash.command("list")
+@common
+def trash_list(as_json: bool, **_: Any) -> int:
+    """What is in the trash: id, file, size, and the command that put it there."""
+    from git_vam.commands import trash_cmd
+
+    return trash_cmd.run_list(repo_context(), as_json=as_json)
+
+
+@trash.command("restore")
+@click.argument("path", metavar="[ID/]PROJECT/PATH")
+@click.option("--force", is_flag=True, help="Replace the file that is there now (it goes to the trash).")
+@common
+def trash_restore(path: str, force: bool, as_json: bool, **_: Any) -> int:
+    """Put a trashed file back into PROJECT/s3-staging/ (its newest copy, or the one ID names)."""
+    from git_vam.commands import trash_cmd
+
+    return trash_cmd.run_restore(repo_context(), path, force=force, as_json=as_json)
+
+
+@trash.command("empty")
+@click.option("--older-than", help="Only what went in longer ago than this (30d, 2w, 6mo).")
+@click.option("--dry-run", "-n", is_flag=True, help="Show what would be deleted; delete nothing.")
+@common
+def trash_empty(older_than: str | None, dry_run: bool, as_json: bool, **_: Any) -> int:
+    """Delete trashed files for good and free the space."""
+    from git_vam.commands import trash_cmd
+
+    return trash_cmd.run_empty(repo_context(), older_than, dry_run=dry_run, as_json=as_json)

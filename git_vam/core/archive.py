@@ -337,7 +337,7 @@ def _restore_copies(ctx: Context, project: Project, copies: dict[str, RemoteObje
             fs.discard_download(tmp)
             raise VamError(f"{fs.printable(obj.key)} arrived damaged (MD5 {got}).", "Run the restore again.")
         try:
-            fs.place(tmp, target, dest_rel, keep=ctx.state.trash_path(project.name, dest_rel))
+            fs.place(tmp, target, dest_rel, keep=ctx.state.trash_path(project.name, dest_rel, "restore"))
         except fs.UnsafePath as exc:
             raise VamError(exc.message, "Move it aside and restore again.") from None
         fs.discard_download(tmp)
@@ -399,7 +399,7 @@ def _download_and_extract(
         for name in names:
             if name in same:
                 continue
-            keep = ctx.state.trash_path(project.name, name) if name in clashes else None
+            keep = ctx.state.trash_path(project.name, name, "restore") if name in clashes else None
             try:
                 fs.place(staged / name, target, name, keep=keep)
             except fs.UnsafePath as exc:

@@ -115,7 +115,7 @@ def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold:
         view.manifest.files[rel] = old.tombstone(ctx.user, utc_now())
         return Outcome(item, True, f"deleted on S3 (recoverable from {kept})")
     if item.action is Action.DELETE_LOCAL:
-        dest = ctx.state.trash_path(view.project.name, rel)
+        dest = ctx.state.trash_path(view.project.name, rel, "pull-delete")
         fs.take(ctx.root, staging_rel(view.project, rel), dest)
         view.base.pop(rel, None)
         return Outcome(item, True, f"moved to {dest.relative_to(ctx.root)}")
@@ -236,7 +236,7 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
     # The verified download goes in with one atomic rename, every folder on the
     # way opened without following links; a replaced version is kept in the trash.
     try:
-        keep = ctx.state.trash_path(view.project.name, target_rel)
+        keep = ctx.state.trash_path(view.project.name, target_rel, "pull")
         replaced = fs.place(tmp, ctx.root, staging_rel(view.project, target_rel), keep=keep)
     except fs.UnsafePath as exc:
         fs.discard_download(tmp)
