@@ -218,3 +218,28 @@ def test_trash_lists_restores_and_empty_frees_the_space(world: World) -> None:
     trash_dir = jan / ".git" / "vam" / "trash"
     assert [p for p in trash_dir.rglob("*") if p.is_file()] == []
     assert "The trash is empty." in vam(jan, "trash", "list").stdout
+
+
+def test_log_shows_each_version_with_its_uploader_and_the_deletion(world: World) -> None:
+    david, jan = world.david, world.jan
+    v1 = make_mp4(world.staging(david) / "raw.mp4", "v1")
+    v1_md5 = md5(v1)
+    vam(david, "push", "b65")
+    git(david, "push", "-q")
+    git(jan, "pull", "-q")
+    vam(jan, "pull", "b65")
+    v2 = make_mp4(world.staging(jan) / "raw.mp4", "jan's v2")
+    make_mp4(world.staging(jan) / "other.mp4", "other")
+    vam(jan, "push", "b65")
+    (world.staging(jan) / "other.mp4").unlink()
+    vam(jan, "push", "b65", "--delete")
+    rows = json.loads(vam(jan, "log", f"{PROJECT}/raw.mp4", "--json").stdout)["versions"]
+    assert [(r["action"], r["by"], r["md5"]) for r in rows] == [("upload", "jan", md5(v2)), ("upload", "david", v1_md5)]
+    assert all(len(r["commit"]) >= 7 and r["at"].endswith("Z") for r in rows)
+    everything = json.loads(vam(jan, "log", "--json").stdout)["versions"]  # at the root: every project
+    assert [(r["path"], r["action"], r["by"]) for r in everything] == [
+        ("other.mp4", "delete", "jan"), ("other.mp4", "upload", "jan"), ("raw.mp4", "upload", "jan"),
+        ("raw.mp4", "upload", "david"),
+    ]  # fmt: skip
+    assert len(json.loads(vam(jan, "log", "b65", "-n", "1", "--json").stdout)["versions"]) == 1
+    assert "david" in vam(jan, "log", "b65").stdout

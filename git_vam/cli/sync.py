@@ -192,3 +192,15 @@ def watch(
 
     return cmd.run(repo_context(), projects, use_all=use_all, interval=interval, once=once, quiet=quiet,
                    as_json=as_json)  # fmt: skip
+
+
+@cli.command()
+@click.argument("projects", nargs=-1, metavar="[PROJECT[/PATH]]...")
+@click.option("-n", "--max-count", "limit", type=click.IntRange(1), help="Only the last N manifest commits.")
+@common
+def log(projects: tuple[str, ...], limit: int | None, as_json: bool, **_: Any) -> int:
+    """The history of staging files from the manifest's git history: each version's MD5,
+    size, who uploaded or deleted it, when, and the commit. Newest first."""
+    from git_vam.commands import log_cmd
+
+    return log_cmd.run(repo_context(), projects, limit=limit, as_json=as_json)
