@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import PROJECT, World, git, make_mp4, md5, vam
+from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 from git_vam.testing.webhook import Webhook
 
@@ -243,3 +243,25 @@ def test_log_shows_each_version_with_its_uploader_and_the_deletion(world: World)
     ]  # fmt: skip
     assert len(json.loads(vam(jan, "log", "b65", "-n", "1", "--json").stdout)["versions"]) == 1
     assert "david" in vam(jan, "log", "b65").stdout
+
+
+def test_config_sets_a_value_after_validating_it(world: World) -> None:
+    david = world.david
+    vam(david, "config", "maxFileSize", "20MB")
+    assert git(david, "config", "vam.maxFileSize").strip() == "20MB"
+    row = json.loads(vam(david, "config", "vam.maxfilesize", "--json").stdout)
+    assert (row["value"], row["origin"]) == (str(20 * 1024**2), "git config (local)")
+    assert "20.0 MiB" in vam(david, "config", "maxFileSize").stdout
+    bad = vam(david, "config", "maxFileSize", "lots", code=2)
+    assert "not a size" in bad.stderr and git(david, "config", "vam.maxFileSize").strip() == "20MB"
+    assert "No setting is called" in vam(david, "config", "maxSize", "1", code=2).stderr
+    assert "personal" in vam(david, "config", "jobs", "8", "--team", code=2).stderr
+    assert "100MB" in vam(david, "config", "maxFileSize", "2GB", "--team", code=2).stderr
+    # a team value goes to .vamconfig; a destination you set yourself needs no `git vam trust`
+    vam(david, "status", "b65")
+    vam(david, "config", "stagingPrefix", "team-staging", "--team")
+    assert "team-staging" in (david / ".vamconfig").read_text()
+    make_mp4(world.staging(david) / "raw.mp4", "raw")
+    vam(david, "push", "b65")
+    keys = [o["Key"] for o in s3_client(world).list_objects_v2(Bucket=world.bucket)["Contents"]]
+    assert f"team-staging/v-demo/{PROJECT}/raw.mp4" in keys

@@ -171,12 +171,24 @@ def trust(as_json: bool, **_: Any) -> int:
 
 
 @cli.command("config")
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@click.option("--team", is_flag=True, help="Write to .vamconfig (tracked: the team's settings), not your git config.")
 @common
-def config_cmd(as_json: bool, **_: Any) -> int:
-    """Print the effective settings and where each came from (secrets redacted)."""
+def config_cmd(key: str | None, value: str | None, team: bool, as_json: bool, **_: Any) -> int:
+    """Print the effective settings and where each came from (secrets redacted).
+
+    KEY prints one setting. KEY VALUE sets it after checking the value: in this clone's
+    git config, or with --team in .vamconfig (personal keys, such as vam.user, vam.jobs
+    and vam.maxBandwidth, never go there). vam.notify adds one more webhook each time.
+    """
     from git_vam.commands import config_cmd as cmd
 
-    return cmd.run(repo_context(), as_json=as_json)
+    if value is not None:
+        return cmd.set_value(repo_context(), key or "", value, team=team, as_json=as_json)
+    if team:
+        raise click.UsageError("--team needs KEY VALUE.")
+    return cmd.run(repo_context(), as_json=as_json, only=key)
 
 
 def _report(lines: list[str], as_json: bool) -> int:
