@@ -265,3 +265,21 @@ def test_config_sets_a_value_after_validating_it(world: World) -> None:
     vam(david, "push", "b65")
     keys = [o["Key"] for o in s3_client(world).list_objects_v2(Bucket=world.bucket)["Contents"]]
     assert f"team-staging/v-demo/{PROJECT}/raw.mp4" in keys
+
+
+def test_ls_shows_what_s3_holds_who_uploaded_it_and_whether_this_clone_has_it(world: World) -> None:
+    david, jan = world.david, world.jan
+    raw = make_mp4(world.staging(david) / "raw.mp4", "raw")
+    make_mp4(world.staging(david) / "cut.mp4", "cut")
+    vam(david, "push", "b65")
+    vam(jan, "pull", f"{PROJECT}/raw.mp4")
+    (world.staging(jan) / "local-only.mp4").write_bytes(b"not on S3")
+    listed = json.loads(vam(jan, "ls", "--json").stdout)["projects"]  # at the root: every project
+    files = {f["path"]: f for f in listed[0]["files"]}
+    assert sorted(files) == ["cut.mp4", "raw.mp4"]  # what S3 holds, not local-only files
+    assert (files["raw.mp4"]["local"], files["cut.mp4"]["local"]) == ("same", "no")
+    assert files["raw.mp4"]["uploaded_by"] == "david" and files["raw.mp4"]["size"] == raw.stat().st_size
+    vam(david, "archive", "b65")
+    archives = json.loads(vam(jan, "ls", "b65", "--archive", "--json").stdout)["projects"][0]["archives"]
+    assert [a["key"] for a in archives] == [f"archive/v-demo/b50-b99/{PROJECT}.tar"]
+    assert "raw.mp4" in vam(jan, "ls", "b65").stdout

@@ -204,3 +204,15 @@ def log(projects: tuple[str, ...], limit: int | None, as_json: bool, **_: Any) -
     from git_vam.commands import log_cmd
 
     return log_cmd.run(repo_context(), projects, limit=limit, as_json=as_json)
+
+
+@cli.command()
+@projects_args
+@click.option("--archive", is_flag=True, help="Also the project's archive objects.")
+@common
+def ls(projects: tuple[str, ...], use_all: bool, archive: bool, as_json: bool, **_: Any) -> int:
+    """What S3 holds for the projects: staging files, size, uploader, time, and whether
+    this clone has them (at the repository root: every project)."""
+    from git_vam.commands import ls_cmd
+
+    return ls_cmd.run(repo_context(), projects, use_all=use_all, archive=archive, as_json=as_json)

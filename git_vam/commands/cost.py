@@ -15,7 +15,7 @@ def estimate(ctx: Context) -> dict[str, Any]:
     storage, egress = pricing.table(ctx.settings.prices)
     staging, archive = ctx.settings.staging_prefix, ctx.settings.archive_prefix
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for key, size, cls in ctx.store.inventory():
+    for key, size, cls in ctx.store.list_keys():
         area = "staging" if key.startswith(staging) else "archive" if key.startswith(archive) else "other"
         row = rows.setdefault((area, cls), {"area": area, "storage_class": cls, "objects": 0, "bytes": 0})
         row["objects"] += 1

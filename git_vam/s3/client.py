@@ -348,7 +348,7 @@ class S3Store:
             raise self.translate(exc) from exc
         return ""
 
-    def inventory(self, prefix: str = "") -> Iterator[tuple[str, int, str]]:
+    def list_keys(self, prefix: str = "") -> Iterator[tuple[str, int, str]]:
         """``(key, size in bytes, storage class)`` of every object under ``prefix``."""
         with self.translated():
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
