@@ -41,11 +41,14 @@ class Entry(Version):
     deleted: bool = False
     deleted_by: str = ""
     deleted_at: str = ""
+    cleanup: bool = False  # deleted on S3 by `git vam cleanup`: clones keep their copies
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"md5": self.md5, "size": self.size}
         if self.deleted:
             data.update(deleted=True, deleted_by=self.deleted_by, deleted_at=self.deleted_at)
+            if self.cleanup:
+                data["cleanup"] = True
             return data
         for name in ("uploaded_by", "uploaded_at", "etag", "mtime"):
             if getattr(self, name):
@@ -65,10 +68,11 @@ class Entry(Version):
             deleted=bool(data.get("deleted", False)),
             deleted_by=printable(data.get("deleted_by", "")),
             deleted_at=printable(data.get("deleted_at", "")),
+            cleanup=data.get("cleanup") is True,
         )
 
-    def tombstone(self, by: str, at: str) -> Entry:
-        return replace(self, deleted=True, deleted_by=by, deleted_at=at)
+    def tombstone(self, by: str, at: str, *, cleanup: bool = False) -> Entry:
+        return replace(self, deleted=True, deleted_by=by, deleted_at=at, cleanup=cleanup)
 
 
 @dataclass

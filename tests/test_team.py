@@ -232,7 +232,9 @@ def test_log_shows_each_version_with_its_uploader_and_the_deletion(world: World)
     make_mp4(world.staging(jan) / "other.mp4", "other")
     vam(jan, "push", "b65")
     (world.staging(jan) / "other.mp4").unlink()
-    vam(jan, "push", "b65", "--delete")
+    summary = vam(jan, "push", "b65", "--delete").stdout.splitlines()[0]  # summaries count deletions too
+    assert summary == f"{PROJECT}: 1 deleted on S3", summary
+    assert vam(jan, "push", "b65").stdout.splitlines()[0] == f"{PROJECT}: nothing to do"
     rows = json.loads(vam(jan, "log", f"{PROJECT}/raw.mp4", "--json").stdout)["versions"]
     assert [(r["action"], r["by"], r["md5"]) for r in rows] == [("upload", "jan", md5(v2)), ("upload", "david", v1_md5)]
     assert all(len(r["commit"]) >= 7 and r["at"].endswith("Z") for r in rows)
@@ -283,3 +285,53 @@ def test_ls_shows_what_s3_holds_who_uploaded_it_and_whether_this_clone_has_it(wo
     archives = json.loads(vam(jan, "ls", "b65", "--archive", "--json").stdout)["projects"][0]["archives"]
     assert [a["key"] for a in archives] == [f"archive/v-demo/b50-b99/{PROJECT}.tar"]
     assert "raw.mp4" in vam(jan, "ls", "b65").stdout
+
+
+def test_status_fits_80_columns_with_relative_times_summaries_and_the_extra_states(world: World) -> None:
+    david, jan = world.david, world.jan
+    long_name = "2026-12-01 interview with the client, camera B, take 3 (graded, final).mp4"
+    make_mp4(world.staging(david) / long_name, "long")
+    make_mp4(world.staging(david) / "raw.mp4", "v1")
+    vam(david, "push", "b65")
+    vam(jan, "pull", "b65")
+    make_mp4(world.staging(jan) / "raw.mp4", "jan's cut")
+    make_mp4(world.staging(david) / "raw.mp4", "david's cut")
+    vam(david, "push", "b65")
+    vam(jan, "pull", "b65", code=1)  # a conflict: S3's version saved beside jan's
+    out = vam(jan, "status", env={"COLUMNS": "80"}).stdout  # at the repository root: every project
+    lines = out.splitlines()
+    assert lines and all(len(line) <= 80 for line in lines), out
+    rows = [line for line in lines if line.startswith("  ") and line[2] in "✓↑↓!·…✗"]
+    assert len(rows) == 3  # one line per file, none wrapped
+    assert any("in sync" in r and ("ago by david" in r or "just now by david" in r) for r in rows), out
+    assert any("conflict copy" in r and "raw.conflict-" in r for r in rows)
+    assert any("changed locally" in r or "conflict" in r for r in rows if "raw.mp4" in r)
+    assert "3 file(s): " in out and "1 conflict copy" in out
+    assert "next: " in out
+
+
+def test_cleaned_up_is_settled_in_status_and_dashboard_and_offline_needs_no_network(world: World) -> None:
+    david, jan = world.david, world.jan
+    make_mp4(world.staging(david) / "raw.mp4", "raw")
+    vam(david, "push", "b65")
+    git(david, "push", "-q")
+    git(jan, "pull", "-q")
+    # offline: from the manifest and base records, with S3 unreachable
+    down = {"VAM_ENDPOINT": closed_url().rsplit("/", 2)[0]}
+    vam(jan, "trust", env=down)
+    started = time.monotonic()
+    offline = json.loads(vam(jan, "status", "b65", "--offline", "--json", env=down).stdout)
+    assert time.monotonic() - started < 15 and offline["offline"] is True
+    assert [(f["path"], f["state"], f["uploaded_by"]) for f in offline["projects"][0]["files"]] == [
+        ("raw.mp4", "on S3 only", "david")
+    ]
+    assert vam(jan, "status", "b65", env=down, code=None).returncode != 0  # online it does need S3
+    # a deliberate cleanup is not "deleted on S3 → pull --delete" forever
+    vam(david, "cleanup", "b65", "--confirm")
+    row = json.loads(vam(david, "status", "b65", "--json").stdout)["projects"][0]["files"][0]
+    assert row["state"] == "cleaned up" and row["next"] == ""
+    vam(david, "status", "b65", "--exit-code")  # exit 0: nothing to do
+    page = json.loads(vam(david, "dashboard", "--json", "-o", str(david.parent / "d.html")).stdout)
+    assert page["attention"] == []  # the dashboard agrees: nothing needs a person
+    files = page["brands"][0]["projects"][0]["files"]
+    assert [f["state"] for f in files] == ["cleaned up"]

@@ -114,18 +114,21 @@ def pull(
 
 @cli.command()
 @projects_args
-@click.option("--exit-code", is_flag=True, help="Exit 1 when anything is not in sync.")
+@click.option("--exit-code", is_flag=True, help="Exit 1 when anything needs doing.")
+@click.option("--offline", is_flag=True, help="No network: S3 as the committed manifest last recorded it.")
 @common
-def status(projects: tuple[str, ...], use_all: bool, exit_code: bool, as_json: bool, **_: Any) -> int:
+def status(projects: tuple[str, ...], use_all: bool, exit_code: bool, offline: bool, as_json: bool, **_: Any) -> int:
     """Local vs S3 vs last sync, per file, with who uploaded when and what to run next.
 
-    PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
-    PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
-    of s3-staging/.
+    PROJECT is a folder name or a unique prefix (b65); none means the project you are in
+    (at the repository root: every project). PROJECT/PATH (or a path inside the project
+    folder) limits it to that file or folder of s3-staging/. Besides the sync states it
+    shows conflict copies, partial transfers, archived projects and files cleaned up.
     """
     from git_vam.commands import status as cmd
 
-    return cmd.run(repo_context(), projects, use_all=use_all, exit_code=exit_code, as_json=as_json)
+    return cmd.run(repo_context(), projects, use_all=use_all, exit_code=exit_code, offline=offline,
+                   as_json=as_json)  # fmt: skip
 
 
 @cli.command()

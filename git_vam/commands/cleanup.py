@@ -77,7 +77,7 @@ def run(
                 row["done"] = _delete(ctx, project.name, obj, row["other_copy"], archive=archive, force=force)
                 if row["done"].startswith("deleted"):
                     old = manifest.files.get(row["path"]) or mf.Entry(obj.md5, obj.size)
-                    manifest.files[row["path"]] = old.tombstone(ctx.user, utc_now())
+                    manifest.files[row["path"]] = old.tombstone(ctx.user, utc_now(), cleanup=True)
             if all(r["done"].startswith("deleted") for r in rows):
                 ctx.store.delete(prefix + METADATA_JSON)  # a cache, rebuilt by the next push
                 for key, upload_id in uploads:

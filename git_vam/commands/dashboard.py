@@ -13,12 +13,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from git_vam import manifest as mf
 from git_vam import output
 from git_vam.context import Context, open_context
 from git_vam.core import gather
+from git_vam.core.status import file_state
 from git_vam.errors import EXIT_OK, UsageError
 from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT
-from git_vam.plan import status_label
 from git_vam.pricing import monthly_storage
 from git_vam.render import render_dashboard
 from git_vam.repo import Project, all_projects
@@ -65,8 +66,10 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
             project = Project(ctx.root, name)
             view = gather.gather(ctx, project, listing=(by_project.get(name, {}), []), tolerate_bad_manifest=True)
             files = []
+            members = [r.get("members") or {} for r in mf.archive_records(view.manifest)]
+            archived = {m["md5"] for record in members for m in record.values()}
             for item in gather.make_plan(view, "push"):
-                state, hint = status_label(item)
+                state, hint = file_state(item, view.manifest.files.get(item.rel), archived)
                 remote = view.remote_objs.get(item.rel)
                 age = age_days(remote.uploaded_at, now) if remote and remote.uploaded_at else None
                 version = item.local or item.remote

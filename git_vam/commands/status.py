@@ -1,4 +1,10 @@
-"""``git vam status``: local vs S3 vs last sync, per file, with what to run next."""
+"""``git vam status``: local vs S3 vs last sync, per file, with what to run next.
+
+The text layout is one line per file that fits the terminal (80 columns at the
+least): a mark, the path (shortened in the middle when it must be), the size,
+the state and "2 h ago by jan"; then a summary that counts every state, and
+the commands to run, grouped.
+"""
 
 from __future__ import annotations
 
@@ -6,54 +12,78 @@ from typing import Any
 
 from git_vam import output
 from git_vam.context import Context
-from git_vam.core.status import status
+from git_vam.core.status import SETTLED, status
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
 from git_vam.fs import printable
+from git_vam.layout import ts_from_iso
+from git_vam.units import ago, human_size
+
+MARK = {"in sync": "✓", "cleaned up": "·", "local only": "↑", "changed locally": "↑", "on S3 only": "↓",
+        "changed on S3": "↓", "conflict": "!", "conflict copy": "!", "partial upload": "…",
+        "partial download": "…"}  # fmt: skip
+STATE_WIDTH = 16  # "partial download"; longer states are cut
 
 
-def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, as_json: bool) -> int:
-    """Show every file's state. Returns 1 with ``exit_code`` when anything is not in sync.
+def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, offline: bool, as_json: bool) -> int:
+    """Show every file's state. Returns 1 with ``exit_code`` when anything needs
+    doing (a state other than in sync or cleaned up, or a problem).
 
     With no project named at the repository root, every project (DESIGN §3)."""
     at_root = ctx.cwd.resolve() == ctx.root
-    result = status(ctx, ctx.targets(names, use_all or (not names and at_root)))
-    dirty = any(f["state"] != "in sync" for p in result for f in p["files"]) or any(p["problems"] for p in result)
+    result = status(ctx, ctx.targets(names, use_all or (not names and at_root)), offline=offline)
+    dirty = any(f["state"] not in SETTLED for p in result for f in p["files"]) or any(p["problems"] for p in result)
     if as_json:
-        output.print_json({"in_sync": not dirty, "projects": result})
+        output.print_json({"in_sync": not dirty, "offline": offline, "projects": result})
     else:
-        _print(ctx, result)
+        _print(ctx, result, offline)
     return EXIT_INCOMPLETE if exit_code and dirty else EXIT_OK
 
 
-STATE_STYLE = {"in sync": "green", "conflict": "bold red", "deleted on S3": "dim", "deleted locally": "dim"}
-for _state in ("local only", "changed locally", "on S3 only", "changed on S3"):
-    STATE_STYLE[_state] = "yellow"
+def fit(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, shortened in the middle."""
+    if len(text) <= width:
+        return text
+    keep = max(width - 1, 0)
+    return text[: keep - keep // 2] + "…" + text[len(text) - keep // 2 :] if keep else ""
 
 
-def _print(ctx: Context, result: list[dict[str, Any]]) -> None:
-    from rich.markup import escape
-    from rich.table import Table
-
+def _print(ctx: Context, result: list[dict[str, Any]], offline: bool) -> None:
     con = output.out()
+    width = max(con.width, 80)
+
+    def line(text: str) -> None:
+        con.print(printable(fit(text, width)), markup=False, no_wrap=True, crop=True)
+
     for p in result:
-        con.print(f"[bold]{escape(p['project'])}[/bold]  s3://{escape(ctx.bucket)}/{escape(p['prefix'])}")
+        line(p["project"])
+        where = f"s3://{ctx.bucket}/{p['prefix']}" + (" (offline: as the manifest last recorded it)" if offline else "")
+        line(f"  {where}")
+        if p["archived"]:
+            a = p["archived"]
+            line(f"  archived {a.get('archived_at') or ''} to {a.get('key')} ({a.get('storage_class') or '?'})")
         if not p["files"]:
-            con.print("  no staging files here or on S3")
-        else:
-            table = Table(box=None, pad_edge=False, show_edge=False)
-            for col in ("file", "state", "size", "on S3 from", "next"):
-                table.add_column(col)
-            for f in p["files"]:
-                size = f["local_size"] if f["local_size"] is not None else f["remote_size"]
-                who = f"{f['uploaded_by']} {f['uploaded_at']}".strip()
-                if f["deleted_by"]:
-                    who = f"deleted by {f['deleted_by']} {f['deleted_at']}"
-                style = STATE_STYLE.get(f["state"], "")
-                state = f"[{style}]{escape(f['state'])}[/]" if style else escape(f["state"])
-                table.add_row(
-                    escape(printable(f["path"])), state, output.human_size(size) if size is not None else "",
-                    escape(printable(who)), escape(printable(f["next"])),
-                )  # fmt: skip
-            con.print(table)
+            line("  no staging files here or on S3")
+        path_width = width - 2 - 2 - 10 - 2 - STATE_WIDTH - 2 - 20
+        for f in p["files"]:
+            size = f["local_size"] if f["local_size"] is not None else f["remote_size"]
+            who, when = (f["deleted_by"], f["deleted_at"]) if f["deleted_by"] else (f["uploaded_by"], f["uploaded_at"])
+            stamp = ts_from_iso(when) if when else None
+            note = (f"{'deleted ' if f['deleted_by'] else ''}{ago(stamp)} by {who}" if stamp else who)[:20]
+            cells = (
+                f"  {MARK.get(f['state'], '✗')} {fit(f['path'], path_width):<{path_width}}  "
+                f"{human_size(size) if size is not None else '':>10}  {fit(f['state'], STATE_WIDTH):<{STATE_WIDTH}}  "
+                f"{note}"
+            )
+            line(cells.rstrip())
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(p["summary"].items(), key=lambda kv: -kv[1]))
+        if counts:
+            line(f"  {sum(p['summary'].values())} file(s): {counts}")
+        hints: dict[str, list[str]] = {}
+        for f in p["files"]:
+            if f["next"]:
+                hints.setdefault(f["next"], []).append(f["path"])
+        for hint, paths in hints.items():
+            target = f" {p['project']}" if hint.startswith("git vam ") and " " not in hint[8:] else ""
+            line(f"  next: {hint}{target}  ({', '.join(paths)})")
         for problem in p["problems"]:
-            con.print(f"  ! {printable(problem)}", markup=False)
+            line(f"  ! {problem}")

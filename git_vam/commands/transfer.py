@@ -71,6 +71,29 @@ def run(
     return EXIT_INCOMPLETE if failed else EXIT_OK
 
 
+DONE = {
+    Action.UPLOAD: "uploaded",
+    Action.DOWNLOAD: "downloaded",
+    Action.DELETE_REMOTE: "deleted on S3",
+    Action.DELETE_LOCAL: "moved to the trash",
+    Action.CONFLICT_COPY: "saved beside a local change",
+    Action.RECORD: "recorded as in sync",
+}
+
+
+def summarize(report: ProjectReport) -> str:
+    """``2 uploaded, 1 deleted on S3, 1 conflict``: every action counted, nothing
+    said as ``0 …``; ``nothing to do`` when nothing happened."""
+    counts: dict[str, int] = {}
+    for o in report.outcomes:
+        if o.item.action is Action.NONE and o.item.reason == "in sync":
+            continue
+        what = DONE.get(o.item.action) if o.ok and o.item.action is not Action.CONFLICT_COPY else None
+        what = what or ("conflict" if o.item.is_conflict else "not done" if not o.ok else "left as is")
+        counts[what] = counts.get(what, 0) + 1
+    return ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing to do"
+
+
 def _print(reports: list[ProjectReport], direction: str, dry: bool, committed: bool, quiet: bool) -> None:
     con = output.out()
     for r in reports:
@@ -91,11 +114,9 @@ def _print(reports: list[ProjectReport], direction: str, dry: bool, committed: b
                 size = f" ({output.human_size(o.bytes)})" if o.bytes else ""
                 lines.append(f"  {ICONS[o.item.action]} {o.item.rel}{size}: {o.message}")
         lines += [f"  ! {n}" for n in r.notes]
-        done = sum(1 for o in r.outcomes if o.ok and o.item.action in (Action.UPLOAD, Action.DOWNLOAD))
         if not lines:
             lines.append("  everything in sync")
-        verb = "uploaded" if direction == "push" else "downloaded"
-        summary = f"{r.project}: {done} {verb}" if not dry else f"{r.project} (dry run)"
+        summary = f"{r.project}: {summarize(r)}" if not dry else f"{r.project} (dry run)"
         con.print(summary, markup=False)
         for line in lines:
             con.print(printable(line), markup=False)

@@ -85,6 +85,7 @@ def gather(
     *,
     tolerate_bad_manifest: bool = False,
     listing: Listing | None = None,
+    complete: bool = False,
 ) -> View:
     """Read L (scan + hash cache), R (one listing, metadata from the manifest,
     ``.metadata.json`` or HEAD) and B.
@@ -92,7 +93,8 @@ def gather(
     A manifest that is not valid JSON raises ConfigError, unless
     ``tolerate_bad_manifest`` (rebuilding it from S3), when it counts as empty.
     ``listing`` (from ``list_remote``) replaces the project's own listing when
-    a caller listed a wider prefix once.
+    a caller listed a wider prefix once; ``complete`` says its objects already
+    carry their MD5 and uploader (``status --offline``: nothing is asked of S3).
     """
     reporter = reporter or NullReporter()
     try:
@@ -117,7 +119,7 @@ def gather(
     # its MD5 decides nothing here: it is hashed by the upload itself, in parallel
     # with the other transfers (its md5 stays "" until then).
     known = set(remote) | set(records) | set(manifest.files)
-    threshold = ctx.store.transfer.multipart_threshold
+    threshold = ctx.settings.multipart_threshold
     for rel, path in view.local_paths.items():
         st = path.stat()
         md5 = ctx.state.cached_md5(path, st)
@@ -137,7 +139,7 @@ def gather(
         meta, view.metadata_etag = ctx.store.get_json(view.prefix + METADATA_JSON)
         return meta
 
-    view.remote_objs = _resolve_remote(ctx, remote, view.manifest, metadata_json)
+    view.remote_objs = remote if complete else _resolve_remote(ctx, remote, view.manifest, metadata_json)
 
     view.base.update(records)
     # Without a record of its own, the clone falls back to the committed manifest

@@ -1,52 +1,102 @@
 """Status: every staging file's state (local vs S3 vs base), who uploaded it
-when, and what to run next; read from the same plan a push would make."""
+when, and what to run next; read from the same plan a push would make
+(DESIGN §3). Beside the plan's states it knows conflict copies, partial
+transfers, archived projects and files cleaned up on purpose.
+
+``offline`` answers from the committed manifest and this clone's base
+records, without the network.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from typing import TYPE_CHECKING, Any
 
+from git_vam import manifest as mf
 from git_vam.core import gather
 from git_vam.fs import UnsafePath, printable
-from git_vam.plan import status_label
+from git_vam.paths import is_conflict_copy
+from git_vam.plan import FilePlan, status_label
 from git_vam.repo import Target
+from git_vam.s3.model import RemoteObject
+from git_vam.state import read_json
 
 if TYPE_CHECKING:
     from git_vam.context import Context
 
+# States that need nothing from anyone (``status --exit-code`` and the dashboard agree).
+SETTLED = ("in sync", "cleaned up")
 
-def status(ctx: Context, targets: list[Target]) -> list[dict[str, Any]]:
+
+def file_state(item: FilePlan, entry: mf.Entry | None, archived: set[str]) -> tuple[str, str]:
+    """``(state, what to run next)``: the plan's label, except that a file deleted
+    on S3 by ``cleanup`` (or held by a verified archive) while this clone keeps
+    it is "cleaned up": nothing to do."""
+    state, hint = status_label(item)
+    if state == "deleted on S3" and item.local is not None:
+        kept = entry is not None and entry.deleted and (entry.cleanup or item.local.md5 in archived)
+        if kept:
+            return "cleaned up", ""
+    return state, hint
+
+
+def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> list[dict[str, Any]]:
     """One dict per project: ``project``, ``prefix``, ``files`` (``path``, ``state``,
-    ``next``, sizes in bytes, uploader and UTC time, tombstone) and ``problems``.
-    Raises VamError when S3 cannot be listed."""
+    ``next``, sizes in bytes, uploader and UTC time, tombstone), ``summary``
+    (count per state), ``archived`` (the newest archive record's key, class and
+    time, or None) and ``problems``. Raises VamError when S3 cannot be listed."""
     by_name = {t.project.name: t for t in targets}
     projects = [t.project for t in targets]
     result: list[dict[str, Any]] = []
     with ctx.state:
-        listings = gather.list_remote(ctx, projects)
+        listings = {} if offline else gather.list_remote(ctx, projects)
         for project in projects:
             try:
-                view = gather.gather(ctx, project, listing=listings[project.name])
+                listing: gather.Listing
+                if offline:
+                    manifest = mf.load(project.manifest_path, ctx.brand, project.name)
+                    listing = (_from_manifest(ctx, project.name, manifest), [])
+                else:
+                    listing = listings[project.name]
+                view = gather.gather(ctx, project, listing=listing, complete=offline)
             except UnsafePath as exc:
-                result.append({"project": project.name, "prefix": "", "files": [], "problems": [exc.message]})
+                result.append({"project": project.name, "prefix": "", "files": [], "summary": {}, "archived": None,
+                               "problems": [exc.message]})  # fmt: skip
                 continue
-            files = []
+            records = mf.archive_records(view.manifest)
+            archived = {m["md5"] for r in records for m in (r.get("members") or {}).values()}
+            partial = _partial(ctx, view)
+            files: list[dict[str, Any]] = []
             for item in (i for i in gather.make_plan(view, "push") if by_name[project.name].covers(i.rel)):
-                state, hint = status_label(item)
-                obj = view.remote_objs.get(item.rel)
                 entry = view.manifest.files.get(item.rel)
-                files.append(
-                    {
-                        "path": item.rel,
-                        "state": state,
-                        "next": hint,
-                        "local_size": item.local.size if item.local else None,
-                        "remote_size": obj.size if obj else None,
-                        "uploaded_by": obj.uploaded_by if obj else "",
-                        "uploaded_at": obj.uploaded_at if obj else "",
-                        "deleted_by": entry.deleted_by if entry and entry.deleted and not obj else "",
-                        "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
-                    }
-                )
+                state, hint = file_state(item, entry, archived)
+                if item.rel in partial:
+                    state, hint = partial[item.rel]
+                obj = view.remote_objs.get(item.rel)
+                files.append({
+                    "path": item.rel,
+                    "state": state,
+                    "next": hint,
+                    "local_size": item.local.size if item.local else None,
+                    "remote_size": obj.size if obj else None,
+                    "uploaded_by": obj.uploaded_by if obj else "",
+                    "uploaded_at": obj.uploaded_at if obj else "",
+                    "deleted_by": entry.deleted_by if entry and entry.deleted and not obj else "",
+                    "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
+                })  # fmt: skip
+            for rel in _conflict_copies(project.staging):
+                if by_name[project.name].covers(rel):
+                    size = (project.staging / rel).lstat().st_size
+                    files.append({
+                        "path": rel, "state": "conflict copy", "next": "keep it or the original",
+                        "local_size": size, "remote_size": None, "uploaded_by": "", "uploaded_at": "",
+                        "deleted_by": "", "deleted_at": "",
+                    })  # fmt: skip
+            files.sort(key=lambda f: f["path"])
+            summary: dict[str, int] = {}
+            for f in files:
+                summary[f["state"]] = summary.get(f["state"], 0) + 1
             problems = [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
             problems += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
             problems += [
@@ -54,5 +104,59 @@ def status(ctx: Context, targets: list[Target]) -> list[dict[str, Any]]:
                 "to rebuild the manifest from S3, then `git add` and commit it"
                 for rel in sorted(view.manifest.extra.get("conflicts") or {})
             ]
-            result.append({"project": project.name, "prefix": view.prefix, "files": files, "problems": problems})
+            newest = records[-1] if records else None
+            result.append({
+                "project": project.name, "prefix": view.prefix, "files": files, "summary": summary,
+                "archived": {k: newest.get(k) for k in ("key", "storage_class", "archived_at")} if newest else None,
+                "problems": problems,
+            })  # fmt: skip
     return result
+
+
+def _from_manifest(ctx: Context, project: str, manifest: mf.Manifest) -> dict[str, RemoteObject]:
+    """S3 as the committed manifest last recorded it (``--offline``)."""
+    prefix = ctx.staging_prefix(project)
+    return {
+        rel: RemoteObject(
+            key=prefix + rel,
+            rel=rel,
+            size=e.size,
+            etag=e.etag,
+            md5=e.md5,
+            uploaded_by=e.uploaded_by,
+            uploaded_at=e.uploaded_at,
+            mtime=e.mtime,
+        )  # fmt: skip
+        for rel, e in manifest.live().items()
+    }
+
+
+def _partial(ctx: Context, view: gather.View) -> dict[str, tuple[str, str]]:
+    """Files with an unfinished transfer in this clone: a multipart upload journal
+    (``.git/vam/uploads/``) or a partial download (``.git/vam/tmp/``); both resume."""
+    out = {}
+    uploads = ctx.state.dir / "uploads"
+    for path in sorted(uploads.glob("*.json")) if uploads.is_dir() else []:
+        record = read_json(path)
+        key = record.get("key") if isinstance(record, dict) else None
+        if isinstance(key, str) and key.startswith(view.prefix):
+            out[key[len(view.prefix) :]] = ("partial upload", "git vam push resumes it")
+    for rel, obj in view.remote_objs.items():
+        if (ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")).exists():
+            out.setdefault(rel, ("partial download", "git vam pull resumes it"))
+    return out
+
+
+def _conflict_copies(staging: Any) -> list[str]:
+    """``NAME.conflict-USER-TIME.EXT`` files a pull saved beside a local change
+    (the scan leaves them out of every transfer); links are not followed."""
+    out: list[str] = []
+    if not staging.is_dir() or staging.is_symlink():
+        return out
+    for dirpath, dirnames, filenames in os.walk(staging):
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        for name in filenames:
+            rel = os.path.relpath(os.path.join(dirpath, name), staging).replace(os.sep, "/")
+            if is_conflict_copy(rel):
+                out.append(rel)
+    return sorted(out)
