@@ -52,6 +52,17 @@ def repo_root(cwd: Path) -> Path:
     return Path(_git(cwd, "rev-parse", "--show-toplevel").decode().strip()).resolve()
 
 
+def portability_warnings(root: Path, staged: list[str]) -> list[str]:
+    """One line per staged path whose name breaks on macOS or Windows
+    (``paths.portability``, judged against every path in the index)."""
+    from git_vam.fs import printable
+    from git_vam.paths import portability
+
+    names = [p for p in _git(root, "ls-files", "-z").decode("utf-8", "replace").split("\0") if p]
+    found = portability(names)
+    return [f"{printable(p)}: {found[p]}; rename it so everyone can check it out" for p in staged if p in found]
+
+
 def staged_blobs(root: Path) -> dict[str, str]:
     """``{path: blob sha}`` of files added, copied, modified or renamed in the index."""
     out = _git(root, "diff", "--cached", "--raw", "-z", "--no-renames", "--diff-filter=ACMR", "--no-abbrev")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from git_vam.fs import safe_rel
 from git_vam.layout import METADATA_JSON
 
-__all__ = ["OS_JUNK", "Skipped", "conflict_name", "is_conflict_copy", "safe_rel", "scan"]
+__all__ = ["OS_JUNK", "Skipped", "conflict_name", "is_conflict_copy", "portability", "safe_rel", "scan"]
 
 # Files the operating system drops into folders; never shared.
 OS_JUNK = {".DS_Store", "Thumbs.db", "desktop.ini"}
@@ -107,3 +108,32 @@ def scan(staging: Path) -> tuple[dict[str, Path], list[Skipped]]:
                 continue
             files[norm] = p
     return files, skipped
+
+
+# Windows cannot hold these characters in a name, nor these names with any
+# extension (Microsoft, "Naming Files, Paths, and Namespaces").
+WINDOWS_CHARS = set('<>:"|?*')
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10)}
+
+
+def portability(rels: list[str]) -> dict[str, str]:
+    """``{path: why}`` for names that work here but break on a collaborator's
+    macOS or Windows: two names that differ only in case (one file there), a
+    character or a reserved name Windows refuses, a trailing space or dot."""
+    out: dict[str, str] = {}
+    by_fold: dict[str, list[str]] = {}
+    for rel in rels:
+        by_fold.setdefault(unicodedata.normalize("NFC", rel).casefold(), []).append(rel)
+    for same in by_fold.values():
+        for rel in same[1:] if len(same) > 1 else []:
+            out[rel] = f"differs from {same[0]} only in case: one file on macOS and Windows"
+    for rel in rels:
+        for part in rel.split("/"):
+            bad = sorted(WINDOWS_CHARS & set(part))
+            if bad:
+                out.setdefault(rel, f"Windows cannot hold {' '.join(bad)} in a name")
+            elif part.split(".")[0].upper() in WINDOWS_RESERVED:
+                out.setdefault(rel, f"{part.split('.')[0]} is a reserved name on Windows")
+            elif part.endswith((" ", ".")):
+                out.setdefault(rel, "a name ending in a space or dot loses it on Windows")
+    return out

@@ -82,6 +82,8 @@ def test_ctrl_c_mid_upload_then_rerun(world: World, proxy: FaultProxy) -> None:
     assert proc.returncode in (130, -signal.SIGINT), err
     assert "Interrupted. Run the same command again" in err and "Traceback" not in err
     assert head(world) is None
+    rows = json.loads(vam(world.david, "status", "b65", "--offline", "--json").stdout)["projects"][0]["files"]
+    assert [(f["path"], f["state"]) for f in rows] == [("raw.mov", "partial upload")]  # status knows it resumes
     vam(world.david, "push", "b65", "--jobs", "2", env=through(proxy))
     assert head(world)["Metadata"]["md5"] == md5(src)
     assert proxy.up - size <= 2 * PART + MiB
@@ -97,6 +99,8 @@ def test_dropped_download_resumes_from_the_partial_file(world: World, proxy: Fau
     parts = list((world.jan / ".git" / "vam" / "tmp").glob("*.part"))
     assert len(parts) == 1 and 0 < parts[0].stat().st_size < size
     partial = parts[0].stat().st_size
+    rows = json.loads(vam(world.jan, "status", "b65", "--json").stdout)["projects"][0]["files"]
+    assert [(f["path"], f["state"]) for f in rows] == [("raw.mov", "partial download")]
     proxy.heal()
     before = proxy.down
     vam(world.jan, "pull", "b65", env=through(proxy))

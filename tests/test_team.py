@@ -335,3 +335,29 @@ def test_cleaned_up_is_settled_in_status_and_dashboard_and_offline_needs_no_netw
     assert page["attention"] == []  # the dashboard agrees: nothing needs a person
     files = page["brands"][0]["projects"][0]["files"]
     assert [f["state"] for f in files] == ["cleaned up"]
+
+
+def test_names_that_break_on_macos_or_windows_are_warned_at_push_and_commit(world: World) -> None:
+    david = world.david
+    for name in ("Final.mp4", "final.mp4", "take:1?.mp4", "aux.mp4", "ok.mp4"):
+        (world.staging(david) / name).write_bytes(name.encode())
+    res = vam(david, "push", "b65")  # a warning, not a refusal: the push is done
+    warned = [line for line in res.stderr.splitlines() if "rename it so everyone can sync it" in line]
+    assert len(warned) == 3, res.stderr
+    assert "only in case" in res.stderr and "Windows cannot hold : ?" in res.stderr and "reserved name" in res.stderr
+    assert "ok.mp4" not in " ".join(warned)
+    (david / PROJECT / "Notes.md").write_text("a\n")
+    (david / PROJECT / "notes.md.").write_text("b\n")  # a trailing dot
+    git(david, "add", PROJECT)
+    commit = subprocess.run(["git", "commit", "-q", "-m", "notes"], cwd=david, capture_output=True, text=True)
+    assert commit.returncode == 0, commit.stderr
+    assert "notes.md.: a name ending in a space or dot" in commit.stderr
+
+
+def test_portability_rules() -> None:
+    from git_vam.paths import portability
+
+    found = portability(["Final.mp4", "final.mp4", "A/b.mp4", "a/B.MP4", "x/CON.txt", "lpt9", "ok.mp4", "é.mp4"])
+    assert set(found) == {"final.mp4", "a/B.MP4", "x/CON.txt", "lpt9"}
+    decomposed = "e\u0301.mp4"  # the same name in NFD (macOS) collides with its NFC twin
+    assert decomposed in portability(["é.mp4", decomposed])

@@ -28,6 +28,8 @@ def run_staged(root: Path, files: list[str] | None, as_json: bool = False) -> in
     """Report every staged file that must not be committed; 1 if any."""
     settings = _settings(root)
     blocked = check.check_staged(root, settings.max_file_size, settings.video_extensions, files)
+    for warning in check.portability_warnings(root, sorted(check.staged_blobs(root))):
+        print(f"git vam: warning: {warning}", file=sys.stderr)
     if as_json:
         print(json.dumps({"ok": not blocked, "blocked": [b.__dict__ for b in blocked]}, indent=2, sort_keys=True))
         return EXIT_INCOMPLETE if blocked else EXIT_OK

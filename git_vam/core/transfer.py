@@ -14,6 +14,7 @@ from git_vam.errors import VamError
 from git_vam.fs import UnsafePath, printable
 from git_vam.git import commit_paths
 from git_vam.layout import utc_now
+from git_vam.paths import portability
 from git_vam.plan import Action, FilePlan
 from git_vam.repo import Target
 
@@ -112,6 +113,10 @@ def sync(
                 )
                 continue
             todo = [i for i in items if i.action is not Action.NONE]
+            if direction == "push":
+                names = portability(list(view.local))
+                for item in (i for i in todo if i.action is Action.UPLOAD and i.rel in names):
+                    warn(f"{project.name}/{printable(item.rel)}: {names[item.rel]}; rename it so everyone can sync it")
             outcomes = execute.execute(ctx, view, todo, reporter)
             by_rel = {o.item.rel: o for o in outcomes}
             report.outcomes = [by_rel.get(i.rel) or Outcome(i, True, i.reason) for i in items]
