@@ -245,3 +245,39 @@ def trash_empty(older_than: str | None, dry_run: bool, as_json: bool, **_: Any) 
     from git_vam.commands import trash_cmd
 
     return trash_cmd.run_empty(repo_context(), older_than, dry_run=dry_run, as_json=as_json)
+
+
+# git's own completion calls _git_vam for `git vam …` (bash) and _git-vam (zsh);
+# both hand the words, minus the leading "git", to click's completion of git-vam.
+GIT_ADAPTER = {
+    "bash": """
+_git_vam() {
+    local COMP_WORDS=(git-vam "${COMP_WORDS[@]:2}")
+    local COMP_CWORD=$((COMP_CWORD - 1))
+    _git_vam_completion git-vam
+}
+""",
+    "zsh": """
+_git-vam() {
+    words=(git-vam "${(@)words[2,-1]}")
+    _git_vam_completion
+}
+""",
+}
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> int:
+    """Print the completion script for SHELL: `eval "$(git vam completion bash)"` in ~/.bashrc.
+
+    It completes both `git-vam …` and `git vam …` (through git's own completion).
+    """
+    from click.shell_completion import get_completion_class
+
+    from git_vam.cli import COMPLETE_VAR
+
+    cls = get_completion_class(shell)
+    assert cls is not None  # the three choices are click's own
+    click.echo(cls(cli, {}, "git-vam", COMPLETE_VAR).source() + GIT_ADAPTER.get(shell, ""))
+    return 0

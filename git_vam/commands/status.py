@@ -22,6 +22,9 @@ MARK = {"in sync": "✓", "cleaned up": "·", "local only": "↑", "changed loca
         "changed on S3": "↓", "conflict": "!", "conflict copy": "!", "partial upload": "…",
         "partial download": "…"}  # fmt: skip
 STATE_WIDTH = 16  # "partial download"; longer states are cut
+STATE_STYLE = {"in sync": "green", "cleaned up": "dim", "conflict": "bold red", "conflict copy": "bold red"}
+for _state in ("local only", "changed locally", "on S3 only", "changed on S3", "partial upload", "partial download"):
+    STATE_STYLE[_state] = "yellow"
 
 
 def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, offline: bool, as_json: bool) -> int:
@@ -51,8 +54,13 @@ def _print(ctx: Context, result: list[dict[str, Any]], offline: bool) -> None:
     con = output.out()
     width = max(con.width, 80)
 
-    def line(text: str) -> None:
-        con.print(printable(fit(text, width)), markup=False, no_wrap=True, crop=True)
+    def line(text: str, style_at: tuple[int, int, str] | None = None) -> None:
+        from rich.text import Text
+
+        shown = Text(printable(fit(text, width)))
+        if style_at:
+            shown.stylize(style_at[2], style_at[0], style_at[1])
+        con.print(shown, no_wrap=True, crop=True)
 
     for p in result:
         line(p["project"])
@@ -74,7 +82,8 @@ def _print(ctx: Context, result: list[dict[str, Any]], offline: bool) -> None:
                 f"{human_size(size) if size is not None else '':>10}  {fit(f['state'], STATE_WIDTH):<{STATE_WIDTH}}  "
                 f"{note}"
             )
-            line(cells.rstrip())
+            start = 2 + 2 + path_width + 2 + 10 + 2
+            line(cells.rstrip(), (start, start + STATE_WIDTH, STATE_STYLE.get(f["state"], "")))
         counts = ", ".join(f"{n} {state}" for state, n in sorted(p["summary"].items(), key=lambda kv: -kv[1]))
         if counts:
             line(f"  {sum(p['summary'].values())} file(s): {counts}")
