@@ -111,7 +111,26 @@ def install(root: Path, *, force: bool = False) -> list[str]:
         path.write_text(text, encoding="utf-8", newline="\n")
         path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     done.append(register_merge_driver(root))
+    done.append(pull_strategy(root))
     return done
+
+
+def pull_strategy(root: Path) -> str:
+    """Every ``git vam push`` commits the manifest, so two people who push on the
+    same day have diverged, and a plain ``git pull`` then stops ("Need to specify
+    how to reconcile divergent branches"). Where the user has chosen no pull
+    strategy at any level, set ``pull.rebase=true`` in this repository: the pull
+    replays the local manifest commits on top with the manifest merge driver, no
+    merge-message editor opens, and post-rewrite fetches the new files. A choice
+    of the user's own (``pull.rebase``, ``pull.ff``) is never changed."""
+    chosen = [k for k in ("pull.rebase", "pull.ff") if git.out(root, "config", "--get", k, check=False).strip()]
+    if chosen:
+        return f"git pull: your {chosen[0]} setting is kept"
+    git.run(root, "config", "pull.rebase", "true")
+    return (
+        "git pull: set pull.rebase=true in this repository, as each push commits the manifest "
+        "(`git config pull.rebase false` undoes it)"
+    )
 
 
 def uninstall(root: Path) -> list[str]:

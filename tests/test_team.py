@@ -361,3 +361,25 @@ def test_portability_rules() -> None:
     assert set(found) == {"final.mp4", "a/B.MP4", "x/CON.txt", "lpt9"}
     decomposed = "e\u0301.mp4"  # the same name in NFD (macOS) collides with its NFC twin
     assert decomposed in portability(["é.mp4", decomposed])
+
+
+def test_two_people_push_the_same_day_and_a_plain_git_pull_just_works(world: World) -> None:
+    # each `git vam push` commits the manifest: the clones diverge; git's default would stop the pull
+    david, jan = world.david, world.jan
+    assert "set pull.rebase=true" in vam(jan, "install").stdout  # jan has chosen no pull strategy
+    assert git(jan, "config", "pull.rebase").strip() == "true"
+    david_file = make_mp4(world.staging(david) / "david.mp4", "d")
+    vam(david, "push", "b65")
+    git(david, "push", "-q")
+    make_mp4(world.staging(jan) / "jan.mp4", "j")
+    vam(jan, "push", "b65")
+    res = subprocess.run(["git", "pull"], cwd=jan, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert res.returncode == 0, res.stderr
+    files = json.loads((jan / PROJECT / "s3-staging.manifest.json").read_text())["files"]
+    assert sorted(files) == ["david.mp4", "jan.mp4"]
+    assert md5(world.staging(jan) / "david.mp4") == md5(david_file)  # post-rewrite fetched it
+    git(jan, "push", "-q")  # and jan's push is a fast-forward
+    # a pull strategy of the user's own is never changed
+    git(david, "config", "pull.rebase", "false")
+    assert "your pull.rebase setting is kept" in vam(david, "install").stdout
+    assert git(david, "config", "pull.rebase").strip() == "false"

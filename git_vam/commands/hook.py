@@ -77,6 +77,21 @@ def pre_commit(root: Path) -> int:
     return check.run_staged(root, None)
 
 
+def fork_point(root: Path, old: str, new: str) -> str:
+    """Where the commits that came in start: the merge base of ``old`` and ``new``
+    (after a rebase, the old upstream; after a merge, that of its two parents).
+
+    Comparing from there rather than from ``old`` matters because every push
+    commits the manifest from what S3 holds: a local manifest commit may already
+    name a file a collaborator pushed, and the diff from ``old`` would miss it."""
+    base = git.out(root, "merge-base", old, new, check=False).strip()
+    if base == old:
+        parents = git.out(root, "rev-list", "--parents", "-n1", new, check=False).split()[1:]
+        if len(parents) == 2:  # a merge commit: what its other side brought in
+            base = git.out(root, "merge-base", *parents, check=False).strip() or base
+    return base or old
+
+
 def changed_manifests(root: Path, old: str, new: str) -> list[str]:
     """Manifest paths that differ between commits ``old`` and ``new`` (one git call)."""
     return git.changed_paths(root, old, new, MANIFEST_GLOB)
@@ -115,6 +130,7 @@ def auto_pull(root: Path, old_ref: str, new_ref: str) -> int:
         old, new = git.resolve(root, old_ref), git.resolve(root, new_ref)
         if not old or not new or old == new:
             return 0
+        old = fork_point(root, old, new)
         paths = changed_manifests(root, old, new)
         if not paths:
             return 0  # the common case: no network, no heavy imports
