@@ -75,6 +75,15 @@ def archive_group(project: str) -> str:
     return f"{letter}{low:02d}-{letter}{low + 49:02d}"
 
 
+def is_archive_key(base: str, key: str) -> bool:
+    """Whether ``key`` is one of the project's archive objects: ``{base}.tar``,
+    ``{base}.{time}.tar`` or a ``cleanup --archive`` copy under ``{base}/``."""
+    rest = key[len(base) :] if key.startswith(base) else ""
+    return (
+        rest == ".tar" or bool(re.fullmatch(r"\.\d{8}T\d{6}Z\.tar", rest)) or (rest.startswith("/") and len(rest) > 1)
+    )
+
+
 def archive_base(prefix: str, brand: str, project: str) -> str:
     """``{archivePrefix}{brand}/{group}/{project}``: an archive is this plus
     ``.tar`` (or ``.{time}.tar``); ``cleanup --archive`` copies go under

@@ -88,3 +88,30 @@ def test_all_brands(planted: World, tmp_path: Path) -> None:
     assert [b["brand"] for b in out["brands"]] == ["v-demo"]
     assert Path(out["file"]).exists()
     vam(planted.jan, "dashboard", "--all-brands", str(tmp_path / "nothing-here"), code=2)
+
+
+def test_dashboard_counts_what_the_issue_found_missing(world: World) -> None:
+    # a leftover conflict copy, a PSD and a WAV under the size limit, cleanup --archive copies
+    d, j = world.david, world.jan
+    make_mp4(world.staging(d) / "raw.mp4", "v1")
+    vam(d, "push", "b65")
+    vam(j, "pull", "b65")
+    make_mp4(world.staging(j) / "raw.mp4", "jan")
+    make_mp4(world.staging(d) / "raw.mp4", "david")
+    vam(d, "push", "b65")
+    vam(j, "pull", "b65", code=1)  # leaves raw.conflict-david-….mp4 beside jan's raw.mp4
+    (j / PROJECT / "cover.psd").write_bytes(b"p" * 3000)
+    (j / PROJECT / "voice.wav").write_bytes(b"w" * 5000)
+    page = json.loads(vam(j, "dashboard", "--json").stdout)
+    assert page["file"] == str(j / ".git" / "vam" / "dashboard.html")
+    project = page["brands"][0]["projects"][0]
+    assert any("conflict copy is left" in a for a in page["attention"])
+    assert project["local_heavy_bytes"] >= 8000
+    # cleanup --archive copies count in the archive storage
+    vam(d, "cleanup", "b65", "--archive", "--confirm")
+    project = json.loads(vam(d, "dashboard", "--json").stdout)["brands"][0]["projects"][0]
+    assert project["archive_bytes"] == (world.staging(d) / "raw.mp4").stat().st_size
+    # --open where no browser can be found says so
+    no_browser = {"BROWSER": "false", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    res = vam(d, "dashboard", "--open", env=no_browser)
+    assert "no browser found here; open" in res.stderr

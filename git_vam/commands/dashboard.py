@@ -17,16 +17,21 @@ from git_vam import manifest as mf
 from git_vam import output
 from git_vam.context import Context, open_context
 from git_vam.core import gather
-from git_vam.core.status import file_state
+from git_vam.core.status import conflict_copies, file_state
 from git_vam.errors import EXIT_OK, UsageError
-from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT
+from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT, archive_base, is_archive_key
 from git_vam.pricing import monthly_storage
 from git_vam.render import render_dashboard
 from git_vam.repo import Project, all_projects
 
+# Media that is heavy whatever its size: audio and layered or raw images (a PSD,
+# a WAV) besides the videos of vam.videoExtensions.
+HEAVY_MEDIA = ("wav", "aif", "aiff", "flac", "psd", "psb", "tif", "tiff", "exr", "dng", "cr2", "cr3", "nef", "arw")
+
 
 def heavy_bytes(folder: Path, max_size: int, video_exts: tuple[str, ...]) -> int:
-    """Bytes of videos and over-limit files under ``folder`` (what stays off git)."""
+    """Bytes of videos, heavy media (``HEAVY_MEDIA``) and over-limit files under
+    ``folder``: what stays off git and what an archive would free."""
     total = 0
     for dirpath, _, names in os.walk(folder):
         for name in names:
@@ -35,7 +40,8 @@ def heavy_bytes(folder: Path, max_size: int, video_exts: tuple[str, ...]) -> int
                 size = p.stat().st_size
             except OSError:
                 continue
-            if p.suffix[1:].lower() in video_exts or size > max_size:
+            ext = p.suffix[1:].lower()
+            if ext in video_exts or ext in HEAVY_MEDIA or size > max_size:
                 total += size
     return total
 
@@ -58,6 +64,8 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
         name, _, path = rel.partition("/")
         if path and path != METADATA_JSON:
             by_project.setdefault(name, {})[path] = replace(obj, rel=path)
+    # one listing of the brand's archive prefix: tars, earlier tars and cleanup --archive copies
+    archive_objects = list(ctx.store.list_keys(f"{ctx.settings.archive_prefix}{ctx.brand}/"))
     names = sorted(set(all_projects(ctx.root)) | set(by_project))
     lifecycle = ctx.settings.lifecycle_days
     projects = []
@@ -88,10 +96,16 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
                 view.manifest.extra.get("archive") if isinstance(view.manifest.extra.get("archive"), dict) else None
             )
             staging_bytes = sum(o.size for o in view.remote_objs.values())
-            archive_bytes = int(archive.get("size", 0)) if archive else 0
-            archive_class = str(archive.get("storage_class", "")) if archive else ""
-            cost = monthly_storage(staging_bytes) + (monthly_storage(archive_bytes, archive_class) if archive else 0.0)
-            if not files and not archive and not (project.path / STAGING_DIR).exists():
+            base = archive_base(ctx.settings.archive_prefix, ctx.brand, name)
+            stored = [(size, cls) for key, size, cls in archive_objects if is_archive_key(base, key)]
+            archive_bytes = sum(size for size, _ in stored)
+            archive_class = str(archive.get("storage_class", "")) if archive else (stored[0][1] if stored else "")
+            cost = monthly_storage(staging_bytes) + sum(monthly_storage(size, cls) for size, cls in stored)
+            for rel in conflict_copies(project.staging):
+                files.append({"path": rel, "state": "conflict copy", "next": "keep it or the original",
+                              "size": (project.staging / rel).lstat().st_size, "uploaded_by": "", "uploaded_at": "",
+                              "stale": False})  # fmt: skip
+            if not files and not archive and not stored and not (project.path / STAGING_DIR).exists():
                 heavy = heavy_bytes(project.path, ctx.settings.max_file_size, ctx.settings.video_extensions)
                 if not heavy:
                     continue  # a folder with nothing to show
@@ -123,6 +137,8 @@ def attention(brands: list[dict[str, Any]]) -> list[str]:
             for f in p["files"]:
                 if f["state"] == "conflict":
                     out.append(f"{where}/{f['path']}: conflict ({f['next']})")
+                elif f["state"] == "conflict copy":
+                    out.append(f"{where}/{f['path']}: a conflict copy is left: keep it or the original")
                 elif f["state"] in ("local only", "changed locally"):
                     out.append(f"{where}/{f['path']}: {f['state']}, run git vam push")
                 elif f["state"] in ("on S3 only", "changed on S3"):
@@ -147,7 +163,7 @@ def run(cwd: Path, *, out_file: str | None, open_browser: bool, all_brands: str 
     else:
         ctx = open_context(cwd)
         brands = [collect_brand(ctx)]
-        default_out = ctx.root / ".git" / "vam" / "dashboard.html"
+        default_out = ctx.state.dir / "dashboard.html"  # .git/vam, wherever git keeps it (worktrees too)
     data = {
         "generated_at": datetime.now(timezone.utc).strftime(TIME_FORMAT),
         "brands": brands,
@@ -161,6 +177,6 @@ def run(cwd: Path, *, out_file: str | None, open_browser: bool, all_brands: str 
     else:
         n = sum(len(b["projects"]) for b in brands)
         output.out().print(f"Dashboard of {n} projects written to {target}", markup=False)
-    if open_browser:
-        webbrowser.open(target.resolve().as_uri())
+    if open_browser and not webbrowser.open(target.resolve().as_uri()):
+        output.err().print(f"git vam: no browser found here; open {target} yourself.", markup=False)
     return EXIT_OK

@@ -4,7 +4,6 @@ clone has it; with ``--archive`` the project's archive objects too."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from git_vam import output
@@ -12,7 +11,7 @@ from git_vam.context import Context
 from git_vam.core.status import status
 from git_vam.errors import EXIT_OK
 from git_vam.fs import printable
-from git_vam.layout import archive_base
+from git_vam.layout import archive_base, is_archive_key
 from git_vam.units import human_size
 
 
@@ -20,11 +19,10 @@ def archives(ctx: Context, project: str) -> list[dict[str, Any]]:
     """The project's archive objects: ``{base}.tar``, ``{base}.{time}.tar`` and the
     ``cleanup --archive`` copies under ``{base}/`` (key, size in bytes, storage class)."""
     base = archive_base(ctx.settings.archive_prefix, ctx.brand, project)
-    ours = re.compile(re.escape(base) + r"(\.\d{8}T\d{6}Z)?\.tar|" + re.escape(base) + "/.+")
     return [
         {"key": printable(key), "size": size, "storage_class": cls}
         for key, size, cls in ctx.store.list_keys(base)
-        if ours.fullmatch(key)
+        if is_archive_key(base, key)
     ]
 
 

@@ -85,7 +85,7 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
                     "deleted_by": entry.deleted_by if entry and entry.deleted and not obj else "",
                     "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
                 })  # fmt: skip
-            for rel in _conflict_copies(project.staging):
+            for rel in conflict_copies(project.staging):
                 if by_name[project.name].covers(rel):
                     size = (project.staging / rel).lstat().st_size
                     files.append({
@@ -147,7 +147,7 @@ def _partial(ctx: Context, view: gather.View) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _conflict_copies(staging: Any) -> list[str]:
+def conflict_copies(staging: Any) -> list[str]:
     """``NAME.conflict-USER-TIME.EXT`` files a pull saved beside a local change
     (the scan leaves them out of every transfer); links are not followed."""
     out: list[str] = []
