@@ -27,7 +27,9 @@ for _state in ("local only", "changed locally", "on S3 only", "changed on S3", "
     STATE_STYLE[_state] = "yellow"
 
 
-def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, offline: bool, as_json: bool) -> int:
+def run(
+    ctx: Context, names: tuple[str, ...], *, use_all: bool, exit_code: bool, as_json: bool, offline: bool = False
+) -> int:
     """Show every file's state. Returns 1 with ``exit_code`` when anything needs
     doing (a state other than in sync or cleaned up, or a problem).
 
