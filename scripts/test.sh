@@ -14,4 +14,5 @@ if ! command -v chromium >/dev/null 2>&1; then
         echo "test.sh: the dashboard test needs chromium (e.g. sudo apt-get install chromium)" >&2
     fi
 fi
-exec "$VENV/bin/python" -m pytest "$@"
+# One worker per core, at most 4 (each starts its own SeaweedFS); add -n 0 for one process.
+exec "$VENV/bin/python" -m pytest -n auto --maxprocesses 4 "$@"
