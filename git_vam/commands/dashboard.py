@@ -97,7 +97,13 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
             )
             staging_bytes = sum(o.size for o in view.remote_objs.values())
             base = archive_base(ctx.settings.archive_prefix, ctx.brand, name)
-            stored = [(size, cls) for key, size, cls in archive_objects if is_archive_key(base, key)]
+            listed = {key: (size, cls) for key, size, cls in archive_objects if is_archive_key(base, key)}
+            # a record whose object the listing does not show (another bucket's view, a planted record) still counts
+            for record in mf.archive_records(view.manifest):
+                listed.setdefault(
+                    str(record["key"]), (int(record.get("size", 0)), str(record.get("storage_class", "")))
+                )
+            stored = list(listed.values())
             archive_bytes = sum(size for size, _ in stored)
             archive_class = str(archive.get("storage_class", "")) if archive else (stored[0][1] if stored else "")
             cost = monthly_storage(staging_bytes) + sum(monthly_storage(size, cls) for size, cls in stored)
