@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from faults import InterceptProxy
 from helpers import PROJECT, World, big_file, git, md5, s3_client, vam
 
 from git_vam.errors import ConflictError, S3Error
@@ -327,3 +328,30 @@ def test_unicode_names_map_to_one_nfc_key(world: World) -> None:
     keys = [o["Key"] for o in s3_client(world).list_objects_v2(Bucket=world.bucket)["Contents"]]
     assert f"staging/v-demo/{PROJECT}/" + unicodedata.normalize("NFC", "café-intro.mp4") in keys
     assert vam(world.david, "status", "b65", "--exit-code").returncode == 0
+
+
+def test_small_bodies_go_without_expect_100_continue(world: World) -> None:
+    # issue 15: botocore waits one round trip for "100 Continue" before every PUT body;
+    # a small file is cheaper to send than that wait, a 16 MiB part is not
+    seen: list[tuple[str, str]] = []
+
+    class Recorder(InterceptProxy):
+        def refuse(self, method: str, path: str, headers: dict[str, str]) -> None:
+            if method == "PUT":
+                seen.append((path.split("?")[0].rsplit("/", 1)[-1], headers.get("Expect", "")))
+
+    proxy = Recorder(int(world.endpoint.rsplit(":", 1)[1]))
+    try:
+        creds = {"AWS_ACCESS_KEY_ID": ACCESS_KEY, "AWS_SECRET_ACCESS_KEY": SECRET_KEY}
+        s = S3Store(bucket=world.bucket, endpoint=proxy.url, credentials=creds,
+                    transfer=TransferConfig(multipart_threshold=10 * MiB, jobs=2))  # fmt: skip
+        small, big = world.david / "small.bin", world.david / "big.bin"
+        small.write_bytes(os.urandom(MiB))
+        big.write_bytes(os.urandom(20 * MiB))
+        s.upload(small, "e/small.bin", md5(small), {})
+        s.upload(big, "e/big.bin", md5(big), {})
+    finally:
+        proxy.stop()
+    assert ("small.bin", "") in seen
+    parts = sorted(expect for name, expect in seen if name == "big.bin")
+    assert parts == ["", "100-continue"]  # the 16 MiB part keeps the handshake, the last 4 MiB goes without

@@ -38,7 +38,8 @@ def projects_args(f: F) -> F:
 
 
 def jobs_option(f: F) -> F:
-    return click.option("--jobs", "-j", type=click.IntRange(1, 64), help="Parallel transfers (vam.jobs).")(f)
+    what = "Parts of a big file in flight; small files go 4 × N at once (vam.jobs)."
+    return click.option("--jobs", "-j", type=click.IntRange(1, 64), help=what)(f)
 
 
 def repo_context(jobs: int | None = None) -> Any:

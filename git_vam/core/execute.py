@@ -68,7 +68,7 @@ def execute(
 ) -> list[Outcome]:
     """Carry out ``items``; one Outcome each, in the order given.
 
-    Small files run ``vam.jobs`` at a time; files at or above the multipart
+    Small files run ``TransferConfig.small_in_flight`` at a time; files at or above the multipart
     threshold run one at a time with their parts or ranges in parallel. A failure of one
     file is reported in its Outcome and the others still run.
     """
@@ -90,7 +90,7 @@ def execute(
 
     small = [i for i in items if size_of(i) < threshold]
     large = [i for i in items if size_of(i) >= threshold]
-    run_parallel(run, small, ctx.store.jobs)
+    run_parallel(run, small, ctx.store.transfer.small_in_flight)
     for item in large:
         run(item)
     return [results[i.rel] for i in items]
@@ -216,7 +216,7 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
     for _attempt in range(DOWNLOAD_ATTEMPTS):
         tick = reporter.start(f"↓ {rel}", obj.size)
         try:
-            # small files already run vam.jobs at a time (execute): one stream each
+            # small files already run many at a time (execute): one stream each
             got = ctx.store.download(obj, tmp, progress=tick, jobs=None if obj.size >= threshold else 1)
         except ConflictError:
             return Outcome(item, False, "changed on S3 while downloading: run the pull again")

@@ -107,7 +107,7 @@ class S3Store:
         return self._client
 
     def _make_client(self, session: Any, s3_options: Any) -> Any:
-        return session.client(
+        client = session.client(
             "s3",
             endpoint_url=self.endpoint or None,
             region_name=self.region,
@@ -120,7 +120,7 @@ class S3Store:
                 retries={"mode": "standard", "max_attempts": self.transfer.max_attempts},
                 connect_timeout=self.transfer.connect_timeout,
                 read_timeout=self.transfer.read_timeout,
-                max_pool_connections=max(10, self.jobs * 3),
+                max_pool_connections=max(10, self.transfer.small_in_flight + self.jobs),
                 s3=s3_options,
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",
@@ -129,6 +129,8 @@ class S3Store:
                 signature_version="s3v4",
             ),
         )
+        client.meta.events.register_last("before-call.s3", _no_expect_for_small_bodies)
+        return client
 
     # -- errors -------------------------------------------------------------
     def translate(self, exc: Exception, key: str = "") -> VamError:
@@ -433,3 +435,21 @@ class S3Store:
         from git_vam.s3.download import download
 
         return download(self, obj, tmp, **options)
+
+
+EXPECT_MIN = 8 * 1024**2  # bytes: smaller bodies go without Expect: 100-continue
+
+
+def _no_expect_for_small_bodies(params: dict[str, Any], **_: Any) -> None:
+    """botocore asks for ``Expect: 100-continue`` on every file-like body, which
+    holds each PUT for one round trip before its first byte (220 ms from Asia to
+    us-east-1: the whole cost of a small file). Below ``EXPECT_MIN`` the body
+    costs less to send than that wait; a refused request (412, 403) wastes at
+    most that much upload. Large parts keep the handshake."""
+    from botocore.utils import determine_content_length
+
+    body = params.get("body")
+    if "Expect" in params.get("headers", {}) and body is not None:
+        size = determine_content_length(body)
+        if size is not None and size < EXPECT_MIN:
+            del params["headers"]["Expect"]
