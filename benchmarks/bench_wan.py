@@ -1,0 +1,196 @@
+"""WAN benchmark (issue 15): git-vam against aws s3, s5cmd and rclone through one
+emulated link (``wan.WanLink``: default 220 ms round trip, 200 Mbit/s each way,
+shared by all connections) in front of one local SeaweedFS, in the same run.
+
+Run ``benchmarks/run.sh --wan`` (the peers' venv is made there). Writes its
+tables into docs/BENCHMARKS.md between the WAN markers. Never part of the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+from bench_transfer import BUCKET, PEERS, Bench, MiB, clear, make_file  # noqa: E402
+from wan import WanLink  # noqa: E402
+from wan import measure as measure_link  # noqa: E402
+
+from git_vam.testing.seaweed import SeaweedServer, make_bucket  # noqa: E402
+
+START, END = "<!-- wan:start -->", "<!-- wan:end -->"
+
+
+def run_wan(b: Bench, big: Path, small: Path, projects: int, files: int) -> None:
+    """The four transfers and the two no-ops, every tool through the link."""
+    repo = b.repo("v-wan", "wan/")
+    size = big.stat().st_size
+    op = "push 1 big file"
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--quiet", str(big), f"s3://{BUCKET}/w/aws/{i}/big.bin"]), size)
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", str(big), f"s3://{BUCKET}/w/s5/{i}/big.bin"]))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copyto", str(big), f"s3:{BUCKET}/w/rc/{i}/big.bin"]))
+    pushed: list[str] = []
+
+    def push_big(i: int) -> list[str]:
+        pushed.append(b.project(repo, [big]))
+        return ["git-vam", "push", pushed[-1], "-q", "--no-commit"]
+
+    b.row(op, "git-vam", b.run(push_big, repo))
+    big_project = pushed[-1]
+
+    op = "pull 1 big file"
+    out = b.work / "wdown"
+    out.mkdir()
+    src = f"{BUCKET}/w/aws/0/big.bin"
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--quiet", f"s3://{src}", str(out / "a.bin")],
+                           before=lambda: clear(out)), size)  # fmt: skip
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"s3://{src}", str(out / "s.bin")], before=lambda: clear(out)))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copyto", f"s3:{src}", str(out / "r.bin")], before=lambda: clear(out)))
+
+    def forget_big() -> None:
+        (repo / big_project / "s3-staging" / "big.bin").unlink(missing_ok=True)
+        shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
+
+    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "pull", big_project, "-q"], repo, before=forget_big))
+
+    names = sorted(small.iterdir())
+    total = sum(f.stat().st_size for f in names)
+    op = f"push {len(names)} small files"
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", str(small), f"s3://{BUCKET}/wm/aws/{i}/"]),
+          total)  # fmt: skip
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"{small}/*", f"s3://{BUCKET}/wm/s5/{i}/"]))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", str(small), f"s3:{BUCKET}/wm/rc/{i}"]))
+    many: list[str] = []
+
+    def push_many(i: int) -> list[str]:
+        many.append(b.project(repo, names))
+        return ["git-vam", "push", many[-1], "-q", "--no-commit"]
+
+    b.row(op, "git-vam", b.run(push_many, repo))
+
+    op = f"pull {len(names)} small files"
+
+    def fresh() -> None:
+        for d in "asr":
+            shutil.rmtree(out / d, ignore_errors=True)
+
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", f"s3://{BUCKET}/wm/aws/0/",
+                                      str(out / "a")], before=fresh), total)  # fmt: skip
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"s3://{BUCKET}/wm/aws/0/*", f"{out / 's'}/"], before=fresh))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", f"s3:{BUCKET}/wm/aws/0", str(out / "r")], before=fresh))
+
+    def forget_many() -> None:
+        shutil.rmtree(repo / many[-1] / "s3-staging", ignore_errors=True)
+        shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
+
+    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "pull", many[-1], "-q"], repo, before=forget_many))
+
+    # no-ops: `projects` projects of `files` files, every file in sync
+    tree = b.work / "wnoop"
+    noop_repo = b.repo("v-wan-noop", "wannoop/")
+    for p in range(projects):
+        for f in range(files):
+            path = noop_repo / f"q{p:03d}" / "s3-staging" / f"f{f:03d}.bin"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(os.urandom(4096))
+            (tree / f"q{p:03d}").mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, tree / f"q{p:03d}" / path.name)
+    subprocess.run(["git-vam", "push", "--all", "-q"], cwd=noop_repo, env=b.env, check=True)
+    subprocess.run([*b.rc, "copy", str(tree), f"s3:{BUCKET}/wpeer"], env=b.env, check=True)
+    op = f"no-op status --all, {projects} × {files} files"
+    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "status", "--all", "--json"], noop_repo))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "sync", "--checksum", "--dry-run", str(tree), f"s3:{BUCKET}/wpeer"]))
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "--dry-run", "sync", f"{tree}/", f"s3://{BUCKET}/wpeer/"]))
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "sync", "--dryrun", str(tree), f"s3://{BUCKET}/wpeer"]))
+    b.results[f"no-op push --all, {projects} × {files} files"] = dict(b.results[op])
+    b.results[f"no-op push --all, {projects} × {files} files"]["git-vam"] = b.run(
+        lambda i: ["git-vam", "push", "--all", "-q", "--no-commit"], noop_repo
+    )
+    print(f"no-op push --all: git-vam {b.results[f'no-op push --all, {projects} × {files} files']['git-vam'][0]:.3f} s")
+
+
+def report(b: Bench, accuracy: dict[str, float], a: argparse.Namespace, started: float) -> str:
+    rtt_ms, mbit = a.rtt_ms, a.mbit
+    lines = [
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {os.cpu_count()} cores through the "
+        f"emulated link ({rtt_ms:.0f} ms, {mbit:.0f} Mbit/s each way, shared); medians of {a.runs}; "
+        f"{time.time() - started:.0f} s in all.",
+        "",
+        f"Link check: round trip {accuracy['rtt'] * 1000:.1f} ms (set {rtt_ms:.0f} ms), one stream "
+        f"{accuracy['rate'] * 8 / 1e6:.1f} Mbit/s (set {mbit:.0f} Mbit/s).",
+        "",
+        "| operation | git-vam | fastest peer | ratio | git-vam, share of the link | round trips |",
+        "|---|---|---|---|---|---|",
+    ]
+    for op, tools in b.results.items():
+        ours = tools["git-vam"][0]
+        best = min((t for t in PEERS if t in tools), key=lambda t: tools[t][0])
+        share = f"{b.sizes[op] / ours / (mbit * 1e6 / 8) * 100:.0f} %" if op in b.sizes else ""
+        lines.append(f"| {op} | {ours:.2f} s | {best} {tools[best][0]:.2f} s | {ours / tools[best][0]:.2f}× | "
+                     f"{share} | {ours / (rtt_ms / 1000):.0f} |")  # fmt: skip
+    lines += ["", "| operation | tool | seconds |", "|---|---|---|"]
+    for op, tools in b.results.items():
+        for tool, (wall, _) in sorted(tools.items(), key=lambda kv: kv[1][0]):
+            lines.append(f"| {op} | {tool} | {wall:.3f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--rtt-ms", type=float, default=220)
+    ap.add_argument("--mbit", type=float, default=200)
+    ap.add_argument("--big-mib", type=int, default=256)
+    ap.add_argument("--small-count", type=int, default=50)
+    ap.add_argument("--small-kib", type=int, default=256)
+    ap.add_argument("--projects", type=int, default=20)
+    ap.add_argument("--files", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--peers-bin", default=str(ROOT / ".venv-bench" / "bin"))
+    ap.add_argument("--out", default=str(ROOT / "docs"))
+    a = ap.parse_args()
+    started = time.time()
+    work = Path(tempfile.mkdtemp(prefix="vam-wan-"))
+    server = SeaweedServer(work / "seaweed").start()
+    link = WanLink(("127.0.0.1", server.s3_port), a.rtt_ms / 1000, a.mbit * 1e6 / 8).start()
+    try:
+        make_bucket(server.endpoint, BUCKET)
+        accuracy = measure_link(link)
+        print(f"link: rtt {accuracy['rtt'] * 1000:.1f} ms, {accuracy['rate'] * 8 / 1e6:.1f} Mbit/s", flush=True)
+        b = Bench(work, link.url, Path(a.peers_bin), a.runs)
+        big = work / "data" / "big.bin"
+        make_file(big, a.big_mib * MiB, 1)
+        small = work / "data" / "small"
+        for i in range(a.small_count):
+            path = small / f"f{i:03d}.bin"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(os.urandom(a.small_kib * 1024))
+        run_wan(b, big, small, a.projects, a.files)
+        text = report(b, accuracy, a, started)
+    finally:
+        link.stop()
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    doc = Path(a.out) / "BENCHMARKS.md"
+    old = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    if START not in old:
+        old += f"\n## WAN (issue 15)\n\n{START}\n{END}\n"
+    head, _, rest = old.partition(START)
+    _, _, tail = rest.partition(END)
+    doc.write_text(f"{head}{START}\n{text}\n{END}{tail}")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
