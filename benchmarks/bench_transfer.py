@@ -132,15 +132,14 @@ class Bench:
         return median_run(args, cwd or self.work, self.env, self.runs, before)
 
 
-def transfers(b: Bench, big: Path, small: Path) -> None:
-    repo = b.repo("v-bench", "staging/")
+def moves(b: Bench, repo: Path, big: Path, small: Path, area: str) -> str:
+    """One big file up and down, the small files up and down, every tool, under
+    ``{area}/`` in the bucket; returns git-vam's project holding the big file."""
     size = big.stat().st_size
-    measure([*b.s5, "cp", str(big), f"s3://{BUCKET}/warm/big.bin"], b.work, b.env)  # warm-up: server, page cache
-
     op = "upload 1 big file"
-    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", str(big), f"s3://{BUCKET}/up/aws/{i}/big.bin"]), size)
-    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", str(big), f"s3://{BUCKET}/up/s5/{i}/big.bin"]))
-    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copyto", str(big), f"s3:{BUCKET}/up/rc/{i}/big.bin"]))
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", str(big), f"s3://{BUCKET}/{area}/aws/{i}/big.bin"]), size)
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", str(big), f"s3://{BUCKET}/{area}/s5/{i}/big.bin"]))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copyto", str(big), f"s3:{BUCKET}/{area}/rc/{i}/big.bin"]))
     projects: list[str] = []
 
     def cold_push(i: int) -> list[str]:
@@ -151,9 +150,9 @@ def transfers(b: Bench, big: Path, small: Path) -> None:
     big_project = projects[-1]
 
     op = "download 1 big file"
-    out = b.work / "down"
+    out = b.work / f"{area}-down"
     out.mkdir()
-    src = f"{BUCKET}/up/aws/0/big.bin"
+    src = f"{BUCKET}/{area}/aws/0/big.bin"
     # a fresh destination every run: rclone skips a file that already matches
     b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", f"s3://{src}", str(out / "a.bin")], before=lambda: clear(out)),
           size)  # fmt: skip
@@ -169,10 +168,10 @@ def transfers(b: Bench, big: Path, small: Path) -> None:
     files = sorted(small.iterdir())
     total = sum(f.stat().st_size for f in files)
     op = f"upload {len(files)} small files"
-    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", str(small), f"s3://{BUCKET}/many/aws/{i}/"]),
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", str(small), f"s3://{BUCKET}/{area}-many/aws/{i}/"]),
           total)  # fmt: skip
-    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"{small}/*", f"s3://{BUCKET}/many/s5/{i}/"]))
-    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", str(small), f"s3:{BUCKET}/many/rc/{i}"]))
+    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"{small}/*", f"s3://{BUCKET}/{area}-many/s5/{i}/"]))
+    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", str(small), f"s3:{BUCKET}/{area}-many/rc/{i}"]))
     many: list[str] = []
 
     def push_many(i: int) -> list[str]:
@@ -186,17 +185,28 @@ def transfers(b: Bench, big: Path, small: Path) -> None:
         for d in "asr":
             shutil.rmtree(out / d, ignore_errors=True)
 
-    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", f"s3://{BUCKET}/many/aws/0/",
+    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", f"s3://{BUCKET}/{area}-many/aws/0/",
                                       str(out / "a")], before=fresh), total)  # fmt: skip
-    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"s3://{BUCKET}/many/aws/0/*", f"{out / 's'}/"], before=fresh))
-    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", f"s3:{BUCKET}/many/aws/0", str(out / "r")], before=fresh))
+    b.row(
+        op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"s3://{BUCKET}/{area}-many/aws/0/*", f"{out / 's'}/"], before=fresh)
+    )
+    b.row(
+        op, "rclone", b.run(lambda i: [*b.rc, "copy", f"s3:{BUCKET}/{area}-many/aws/0", str(out / "r")], before=fresh)
+    )
 
     def forget_many() -> None:
         shutil.rmtree(repo / many[-1] / "s3-staging", ignore_errors=True)
         shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
 
     b.row(op, "git-vam", b.run(lambda i: ["git-vam", "pull", many[-1], "-q"], repo, before=forget_many))
+    return big_project
 
+
+def transfers(b: Bench, big: Path, small: Path) -> None:
+    repo = b.repo("v-bench", "staging/")
+    measure([*b.s5, "cp", str(big), f"s3://{BUCKET}/warm/big.bin"], b.work, b.env)  # warm-up: server, page cache
+    big_project = moves(b, repo, big, small, "up")
+    size = big.stat().st_size
     # MD5: cold (page cache warm for both) against md5sum; warm = status of an
     # unchanged, already hashed 1 GiB file (no read at all)
     op = f"MD5 of {size // MiB} MiB"

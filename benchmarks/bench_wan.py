@@ -22,7 +22,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from bench_transfer import BUCKET, PEERS, Bench, MiB, clear, make_file  # noqa: E402
+from bench_transfer import BUCKET, PEERS, Bench, MiB, make_file, moves  # noqa: E402
 from wan import WanLink  # noqa: E402
 from wan import measure as measure_link  # noqa: E402
 
@@ -33,67 +33,7 @@ START, END = "<!-- wan:start -->", "<!-- wan:end -->"
 
 def run_wan(b: Bench, big: Path, small: Path, projects: int, files: int) -> None:
     """The four transfers and the two no-ops, every tool through the link."""
-    repo = b.repo("v-wan", "wan/")
-    size = big.stat().st_size
-    op = "push 1 big file"
-    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--quiet", str(big), f"s3://{BUCKET}/w/aws/{i}/big.bin"]), size)
-    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", str(big), f"s3://{BUCKET}/w/s5/{i}/big.bin"]))
-    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copyto", str(big), f"s3:{BUCKET}/w/rc/{i}/big.bin"]))
-    pushed: list[str] = []
-
-    def push_big(i: int) -> list[str]:
-        pushed.append(b.project(repo, [big]))
-        return ["git-vam", "push", pushed[-1], "-q", "--no-commit"]
-
-    b.row(op, "git-vam", b.run(push_big, repo))
-    big_project = pushed[-1]
-
-    op = "pull 1 big file"
-    out = b.work / "wdown"
-    out.mkdir()
-    src = f"{BUCKET}/w/aws/0/big.bin"
-    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--quiet", f"s3://{src}", str(out / "a.bin")],
-                           before=lambda: clear(out)), size)  # fmt: skip
-    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"s3://{src}", str(out / "s.bin")], before=lambda: clear(out)))
-    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copyto", f"s3:{src}", str(out / "r.bin")], before=lambda: clear(out)))
-
-    def forget_big() -> None:
-        (repo / big_project / "s3-staging" / "big.bin").unlink(missing_ok=True)
-        shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
-
-    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "pull", big_project, "-q"], repo, before=forget_big))
-
-    names = sorted(small.iterdir())
-    total = sum(f.stat().st_size for f in names)
-    op = f"push {len(names)} small files"
-    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", str(small), f"s3://{BUCKET}/wm/aws/{i}/"]),
-          total)  # fmt: skip
-    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"{small}/*", f"s3://{BUCKET}/wm/s5/{i}/"]))
-    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", str(small), f"s3:{BUCKET}/wm/rc/{i}"]))
-    many: list[str] = []
-
-    def push_many(i: int) -> list[str]:
-        many.append(b.project(repo, names))
-        return ["git-vam", "push", many[-1], "-q", "--no-commit"]
-
-    b.row(op, "git-vam", b.run(push_many, repo))
-
-    op = f"pull {len(names)} small files"
-
-    def fresh() -> None:
-        for d in "asr":
-            shutil.rmtree(out / d, ignore_errors=True)
-
-    b.row(op, "aws", b.run(lambda i: [*b.aws, "cp", "--recursive", "--quiet", f"s3://{BUCKET}/wm/aws/0/",
-                                      str(out / "a")], before=fresh), total)  # fmt: skip
-    b.row(op, "s5cmd", b.run(lambda i: [*b.s5, "cp", f"s3://{BUCKET}/wm/aws/0/*", f"{out / 's'}/"], before=fresh))
-    b.row(op, "rclone", b.run(lambda i: [*b.rc, "copy", f"s3:{BUCKET}/wm/aws/0", str(out / "r")], before=fresh))
-
-    def forget_many() -> None:
-        shutil.rmtree(repo / many[-1] / "s3-staging", ignore_errors=True)
-        shutil.rmtree(repo / ".git" / "vam" / "base", ignore_errors=True)
-
-    b.row(op, "git-vam", b.run(lambda i: ["git-vam", "pull", many[-1], "-q"], repo, before=forget_many))
+    moves(b, b.repo("v-wan", "wan/"), big, small, "w")
 
     # no-ops: `projects` projects of `files` files, every file in sync
     tree = b.work / "wnoop"
@@ -193,4 +133,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
