@@ -89,6 +89,27 @@ def test_ctrl_c_mid_upload_then_rerun(world: World, proxy: FaultProxy) -> None:
     assert proxy.up - size <= 2 * PART + MiB
 
 
+def test_ctrl_c_stops_the_parts_in_flight_at_once_on_a_slow_link(world: World, proxy: FaultProxy) -> None:
+    # on a slow uplink the parts in flight must not run to their end after Ctrl-C
+    src = big_file(world.staging(world.david) / "raw.mov", 4 * PART, seed=11)
+    env = {**os.environ, **through(proxy), "VAM_MAX_BANDWIDTH": "4MB/s"}  # two streams, 2 MB/s each
+    proc = subprocess.Popen(
+        ["git-vam", "push", "b65", "--jobs", "2"], cwd=world.david, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while proxy.up < 6 * MiB and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    at_interrupt = proxy.up
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    # finishing the two running 16 MiB parts would send ~26 MiB more; stopping sends a chunk or so
+    assert proxy.up - at_interrupt < 6 * MiB, f"{(proxy.up - at_interrupt) / MiB:.1f} MiB sent after Ctrl-C"
+    vam(world.david, "push", "b65", env=through(proxy))  # and the push resumes
+    assert head(world)["Metadata"]["md5"] == md5(src)
+
+
 def test_dropped_download_resumes_from_the_partial_file(world: World, proxy: FaultProxy) -> None:
     size = 48 * MiB
     src = published_to_jan(world, size, seed=5)

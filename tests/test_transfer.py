@@ -104,7 +104,9 @@ def test_interrupted_upload_resumes_from_parts_on_s3(world: World, tmp_path: Pat
             f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=die_after_two, journal=journal
         )
     kept = len(saved["r"]["parts"])
-    assert 2 <= kept <= 3  # stopped promptly: the parts not yet started were cancelled
+    # stopped promptly: the parts not yet started were cancelled and the one in flight
+    # stopped at its next chunk; the finished part is kept
+    assert 1 <= kept <= 2
     resent = []
     store(world, jobs=1).upload(f, "k/r.bin", md5(f), {}, threshold=5 * MiB, progress=resent.append, journal=journal)
     assert resent[0] == kept * 16 * MiB  # the finished parts counted once, not sent again

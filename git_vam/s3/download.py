@@ -16,7 +16,7 @@ import botocore.exceptions
 
 from git_vam.errors import S3Error
 from git_vam.fs import open_tmp, printable
-from git_vam.pool import run_parallel
+from git_vam.pool import check_cancelled, run_parallel
 from git_vam.s3.model import (
     DOWNLOAD_CHUNK,
     HASH_READ,
@@ -249,6 +249,7 @@ class _RangeLedger:
 def _iter_body(body: Any) -> Iterator[bytes]:
     try:
         while chunk := body.read(STREAM_CHUNK):
+            check_cancelled()
             yield chunk
     finally:
         body.close()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import botocore.exceptions
 
 from git_vam.errors import ConflictError, S3Error
-from git_vam.pool import run_parallel
+from git_vam.pool import CANCELLED, check_cancelled, run_parallel
 from git_vam.s3.model import (
     HASH_READ,
     MAX_PARTS,
@@ -318,7 +318,9 @@ class StreamUpload:
                 MultipartUpload={"Parts": [{"PartNumber": n, "ETag": self._parts[n][0]} for n in numbers]},
                 **self.cond,
             )  # fmt: skip
-        except BaseException:
+        except BaseException as exc:
+            if isinstance(exc, KeyboardInterrupt):
+                CANCELLED.set()  # the parts in flight stop at their next chunk
             self.abort()
             raise
         finally:
@@ -346,6 +348,7 @@ class _FileSlice:
         self._progress, self._throttle = progress, throttle
 
     def read(self, n: int | None = -1) -> bytes:
+        check_cancelled()
         left = self._length - self._pos
         n = left if n is None or n < 0 else min(n, left)
         data = os.pread(self._fd, n, self._offset + self._pos) if n > 0 else b""
