@@ -32,6 +32,7 @@ from git_vam.fs import printable
 from git_vam.layout import METADATA_JSON, TIME_FORMAT
 from git_vam.s3.errors import translate
 from git_vam.s3.model import RemoteObject, Throttle, TransferConfig, is_md5, md5_from_etag
+from git_vam.s3.upload import no_expect_for_small_bodies
 
 # botocore's name for where it found credentials → words for `git vam config`
 CREDENTIAL_SOURCES = {
@@ -129,7 +130,7 @@ class S3Store:
                 signature_version="s3v4",
             ),
         )
-        client.meta.events.register_last("before-call.s3", _no_expect_for_small_bodies)
+        client.meta.events.register_last("before-call.s3", no_expect_for_small_bodies)
         return client
 
     # -- errors -------------------------------------------------------------
@@ -435,21 +436,3 @@ class S3Store:
         from git_vam.s3.download import download
 
         return download(self, obj, tmp, **options)
-
-
-EXPECT_MIN = 8 * 1024**2  # bytes: smaller bodies go without Expect: 100-continue
-
-
-def _no_expect_for_small_bodies(params: dict[str, Any], **_: Any) -> None:
-    """botocore asks for ``Expect: 100-continue`` on every file-like body, which
-    holds each PUT for one round trip before its first byte (220 ms from Asia to
-    us-east-1: the whole cost of a small file). Below ``EXPECT_MIN`` the body
-    costs less to send than that wait; a refused request (412, 403) wastes at
-    most that much upload. Large parts keep the handshake."""
-    from botocore.utils import determine_content_length
-
-    body = params.get("body")
-    if "Expect" in params.get("headers", {}) and body is not None:
-        size = determine_content_length(body)
-        if size is not None and size < EXPECT_MIN:
-            del params["headers"]["Expect"]

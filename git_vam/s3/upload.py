@@ -385,3 +385,21 @@ class _FileSlice:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+EXPECT_MIN = 8 * 1024**2  # bytes: smaller bodies go without Expect: 100-continue
+
+
+def no_expect_for_small_bodies(params: dict[str, Any], **_: Any) -> None:
+    """botocore asks for ``Expect: 100-continue`` on every file-like body, which
+    holds each PUT for one round trip before its first byte (220 ms from Asia to
+    us-east-1: the whole cost of a small file). Below ``EXPECT_MIN`` the body
+    costs less to send than that wait; a refused request (412, 403) wastes at
+    most that much upload. Large parts keep the handshake."""
+    from botocore.utils import determine_content_length
+
+    body = params.get("body")
+    if "Expect" in params.get("headers", {}) and body is not None:
+        size = determine_content_length(body)
+        if size is not None and size < EXPECT_MIN:
+            del params["headers"]["Expect"]
