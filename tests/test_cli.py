@@ -35,12 +35,16 @@ def test_completion_of_git_space_vam_through_gits_own_bash_completion() -> None:
     # git's completion calls _git_vam for `git vam …`; ours hands the words to click
     script = (
         'eval "$(git vam completion bash)"\n'
-        "COMP_WORDS=(git vam pu); COMP_CWORD=2; COMPREPLY=(); _git_vam; echo \"direct: ${COMPREPLY[*]}\"\n"
+        'COMP_WORDS=(git vam pu); COMP_CWORD=2; COMPREPLY=(); _git_vam; echo "direct: ${COMPREPLY[*]}"\n'
     )
     if os.path.exists(GIT_COMPLETION):  # the real path: git's completion dispatching to us
-        script = f"source {GIT_COMPLETION}\n" + script + (
-            "COMP_WORDS=(git vam push --dr); COMP_CWORD=3; COMPREPLY=(); __git_wrap__git_main\n"
-            'echo "via git: ${COMPREPLY[*]}"\n'
+        script = (
+            f"source {GIT_COMPLETION}\n"
+            + script
+            + (
+                "COMP_WORDS=(git vam push --dr); COMP_CWORD=3; COMPREPLY=(); __git_wrap__git_main\n"
+                'echo "via git: ${COMPREPLY[*]}"\n'
+            )
         )
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
     assert "direct: pull push" in out

@@ -110,6 +110,27 @@ def test_ctrl_c_stops_the_parts_in_flight_at_once_on_a_slow_link(world: World, p
     assert head(world)["Metadata"]["md5"] == md5(src)
 
 
+def test_ctrl_c_stops_the_ranges_in_flight_of_a_slow_download(world: World, proxy: FaultProxy) -> None:
+    src = published_to_jan(world, 10 * PART, seed=12)  # three 64 MiB ranges, two at a time
+    env = {**os.environ, **through(proxy), "VAM_MAX_BANDWIDTH": "4MB/s"}
+    proc = subprocess.Popen(
+        ["git-vam", "pull", "b65", "--jobs", "2"], cwd=world.jan, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env=env, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while proxy.down < 6 * MiB and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    at_interrupt = proxy.down
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert not (world.staging(world.jan) / "raw.mov").exists()  # never a partial file at the final path
+    # the two 64 MiB ranges would have run to the end of the file; stopping reads a chunk or so more
+    assert proxy.down - at_interrupt < 12 * MiB, f"{(proxy.down - at_interrupt) / MiB:.1f} MiB read after Ctrl-C"
+    vam(world.jan, "pull", "b65", env=through(proxy))  # and the pull resumes
+    assert md5(world.staging(world.jan) / "raw.mov") == md5(src)
+
+
 def test_dropped_download_resumes_from_the_partial_file(world: World, proxy: FaultProxy) -> None:
     size = 48 * MiB
     src = published_to_jan(world, size, seed=5)
