@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -89,44 +90,40 @@ def test_ctrl_c_mid_upload_then_rerun(world: World, proxy: FaultProxy) -> None:
     assert proxy.up - size <= 2 * PART + MiB
 
 
-def test_ctrl_c_stops_the_parts_in_flight_at_once_on_a_slow_link(world: World, proxy: FaultProxy) -> None:
-    # on a slow uplink the parts in flight must not run to their end after Ctrl-C
-    src = big_file(world.staging(world.david) / "raw.mov", 4 * PART, seed=11)
+def ctrl_c_when(args: list[str], cwd: Path, proxy: FaultProxy, moved: Callable[[], int], after: int) -> int:
+    """Run git-vam ``args`` at 4 MB/s through ``proxy``, press Ctrl-C once ``moved()``
+    reaches ``after`` bytes, check it exits 130; returns the bytes moved after the keypress."""
     env = {**os.environ, **through(proxy), "VAM_MAX_BANDWIDTH": "4MB/s"}  # two streams, 2 MB/s each
     proc = subprocess.Popen(
-        ["git-vam", "push", "b65", "--jobs", "2"], cwd=world.david, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        ["git-vam", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     deadline = time.monotonic() + 60
-    while proxy.up < 6 * MiB and time.monotonic() < deadline and proc.poll() is None:
+    while moved() < after and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.02)
-    at_interrupt = proxy.up
+    at_interrupt = moved()
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
+    return moved() - at_interrupt
+
+
+def test_ctrl_c_stops_the_parts_in_flight_at_once_on_a_slow_link(world: World, proxy: FaultProxy) -> None:
+    # on a slow uplink the parts in flight must not run to their end after Ctrl-C
+    src = big_file(world.staging(world.david) / "raw.mov", 4 * PART, seed=11)
+    sent = ctrl_c_when(["push", "b65", "--jobs", "2"], world.david, proxy, lambda: proxy.up, 6 * MiB)
     # finishing the two running 16 MiB parts would send ~26 MiB more; stopping sends a chunk or so
-    assert proxy.up - at_interrupt < 6 * MiB, f"{(proxy.up - at_interrupt) / MiB:.1f} MiB sent after Ctrl-C"
+    assert sent < 6 * MiB, f"{sent / MiB:.1f} MiB sent after Ctrl-C"
     vam(world.david, "push", "b65", env=through(proxy))  # and the push resumes
     assert head(world)["Metadata"]["md5"] == md5(src)
 
 
 def test_ctrl_c_stops_the_ranges_in_flight_of_a_slow_download(world: World, proxy: FaultProxy) -> None:
     src = published_to_jan(world, 10 * PART, seed=12)  # three 64 MiB ranges, two at a time
-    env = {**os.environ, **through(proxy), "VAM_MAX_BANDWIDTH": "4MB/s"}
-    proc = subprocess.Popen(
-        ["git-vam", "pull", "b65", "--jobs", "2"], cwd=world.jan, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, env=env, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while proxy.down < 6 * MiB and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
-    at_interrupt = proxy.down
-    os.killpg(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 130, err
+    read = ctrl_c_when(["pull", "b65", "--jobs", "2"], world.jan, proxy, lambda: proxy.down, 6 * MiB)
     assert not (world.staging(world.jan) / "raw.mov").exists()  # never a partial file at the final path
     # the two 64 MiB ranges would have run to the end of the file; stopping reads a chunk or so more
-    assert proxy.down - at_interrupt < 12 * MiB, f"{(proxy.down - at_interrupt) / MiB:.1f} MiB read after Ctrl-C"
+    assert read < 12 * MiB, f"{read / MiB:.1f} MiB read after Ctrl-C"
     vam(world.jan, "pull", "b65", env=through(proxy))  # and the pull resumes
     assert md5(world.staging(world.jan) / "raw.mov") == md5(src)
 
