@@ -357,3 +357,30 @@ def test_small_bodies_go_without_expect_100_continue(world: World) -> None:
     assert ("small.bin", "") in seen
     parts = sorted(expect for name, expect in seen if name == "big.bin")
     assert parts == ["", "100-continue"]  # the 16 MiB part keeps the handshake, the last 4 MiB goes without
+
+
+def test_push_writes_each_metadata_json_with_one_request(world: World) -> None:
+    # issue 15: the listing already says .metadata.json's ETag; a conditional PUT on it
+    # is one round trip, not a refused PUT, a GET and a PUT (three on a 220 ms link)
+    other = "b66-second-project"
+    folders = [world.staging(world.david), world.staging(world.david, other)]
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "a.mp4").write_bytes(b"a" * 1000)
+    vam(world.david, "push", "--all")
+    proxy = InterceptProxy(int(world.endpoint.rsplit(":", 1)[1]))
+    try:
+        (folders[0] / "b.mp4").write_bytes(b"b" * 1000)
+        vam(world.david, "push", PROJECT, env={"VAM_ENDPOINT": proxy.url})  # the project's own listing
+        one = [m for m, p in proxy.requests if p.split("?")[0].endswith("/.metadata.json")]
+        for folder in folders:
+            (folder / "c.mp4").write_bytes(b"c" * 1000)
+        vam(world.david, "push", "--all", env={"VAM_ENDPOINT": proxy.url})  # one listing of the brand
+        both = [m for m, p in proxy.requests if p.split("?")[0].endswith("/.metadata.json")][len(one) :]
+    finally:
+        proxy.stop()
+    assert one == ["PUT"] and both == ["PUT", "PUT"]
+    s3 = s3_client(world)
+    for name, files in ((PROJECT, ["a.mp4", "b.mp4", "c.mp4"]), (other, ["a.mp4", "c.mp4"])):
+        body = s3.get_object(Bucket=world.bucket, Key=f"staging/v-demo/{name}/.metadata.json")["Body"]
+        assert sorted(f["name"] for f in json.loads(body.read())["files"]) == files

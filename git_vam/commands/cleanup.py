@@ -49,7 +49,7 @@ def run(
     (project,) = ctx.projects((name,), False)
     prefix = ctx.staging_prefix(project.name)
     with ctx.state:
-        listed, refused = ctx.store.list_prefix(prefix)
+        listed, refused, _ = ctx.store.list_prefix(prefix)
         objects = {rel: (o if o.md5 else ctx.store.head(o)) for rel, o in listed.items()}
         uploads = ctx.store.list_uploads(prefix)
         manifest = mf.load(project.manifest_path, ctx.brand, project.name)

@@ -23,6 +23,7 @@ from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT,
 from git_vam.pricing import monthly_storage
 from git_vam.render import render_dashboard
 from git_vam.repo import Project, all_projects
+from git_vam.s3.model import Listing
 
 # Media that is heavy whatever its size: audio and layered or raw images (a PSD,
 # a WAV) besides the videos of vam.videoExtensions.
@@ -58,7 +59,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
     """Everything the page shows for one brand repository."""
     now = datetime.now(timezone.utc)
     brand_prefix = ctx.brand_prefix
-    listing, _ = ctx.store.list_prefix(brand_prefix)  # one listing for the whole brand
+    listing = ctx.store.list_prefix(brand_prefix).objects  # one listing for the whole brand
     by_project: dict[str, dict[str, Any]] = {}
     for rel, obj in listing.items():
         name, _, path = rel.partition("/")
@@ -72,7 +73,9 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
     with ctx.state:
         for name in names:
             project = Project(ctx.root, name)
-            view = gather.gather(ctx, project, listing=(by_project.get(name, {}), []), tolerate_bad_manifest=True)
+            view = gather.gather(
+                ctx, project, listing=Listing(by_project.get(name, {}), [], {}), tolerate_bad_manifest=True
+            )
             files = []
             members = [r.get("members") or {} for r in mf.archive_records(view.manifest)]
             archived = {m["md5"] for record in members for m in record.values()}

@@ -43,7 +43,7 @@ def _ensure(ctx: Any, wanted: dict[str, dict[str, Any]]) -> list[str]:
     for name, entries in sorted(wanted.items()):
         project = Project(ctx.root, name)
         prefix = ctx.staging_prefix(name)
-        listing, _ = ctx.store.list_prefix(prefix)  # one listing per project, not a request per file
+        listing = ctx.store.list_prefix(prefix).objects  # one listing per project, not a request per file
         for rel, entry in sorted(entries.items()):
             if safe_rel(rel) != rel or safe_rel(name) != name or "/" in name:
                 # a manifest entry from someone else naming ../ or an absolute path:

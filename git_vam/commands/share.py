@@ -32,7 +32,7 @@ def run(ctx: Context, target: str, *, expires: str, as_json: bool) -> int:
         raise UsageError(f"{target!r} names no file.", "Use PROJECT/FILE, e.g. git vam share b65/raw.mp4")
     project, rel = found.project, found.paths[0]
     key = ctx.staging_prefix(project.name) + rel
-    listing, _ = ctx.store.list_prefix(ctx.staging_prefix(project.name))
+    listing = ctx.store.list_prefix(ctx.staging_prefix(project.name)).objects
     if rel not in listing:
         raise VamError(
             f"{project.name}/{rel} is not on S3.", f"Push it first: git vam push {project.name}", exit_code=1

@@ -267,7 +267,7 @@ def restore(
     is nothing to restore, VamError when a different file is in the way."""
     records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
     record = records[-1] if records else None
-    copies, _ = ctx.store.list_prefix(copies_prefix(ctx, project.name))
+    copies = ctx.store.list_prefix(copies_prefix(ctx, project.name)).objects
     if record is None and not copies:
         raise UsageError(
             f"{project.name} has no archive recorded in its manifest and no copies from `cleanup --archive`.",

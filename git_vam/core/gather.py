@@ -20,15 +20,13 @@ from git_vam.paths import Skipped, scan
 from git_vam.plan import FilePlan, plan
 from git_vam.pool import run_parallel
 from git_vam.repo import Project
-from git_vam.s3.model import RemoteObject, part_size_for
+from git_vam.s3.model import Listing, RemoteObject, part_size_for
 from git_vam.version import Version
 
 if TYPE_CHECKING:
     from git_vam.context import Context
 
 MAX_KEY_BYTES = 1024  # S3 limit: object keys are at most 1,024 bytes of UTF-8
-
-Listing = tuple[dict[str, RemoteObject], list[str]]  # (objects by rel, refused keys)
 
 
 @dataclass
@@ -57,24 +55,25 @@ def list_remote(ctx: Context, projects: list[Project]) -> dict[str, Listing]:
 
     if len(projects) == 1:
         return {projects[0].name: ctx.store.list_prefix(ctx.staging_prefix(projects[0].name))}
-    return split_by_project(ctx, projects, *ctx.store.list_prefix(ctx.brand_prefix))
+    return split_by_project(ctx, projects, ctx.store.list_prefix(ctx.brand_prefix))
 
 
-def split_by_project(
-    ctx: Context, projects: list[Project], listing: dict[str, RemoteObject], refused: list[str]
-) -> dict[str, Listing]:
+def split_by_project(ctx: Context, projects: list[Project], listing: Listing) -> dict[str, Listing]:
     """A listing of the brand prefix (``rel`` = ``project/path``) as each project's
     own listing (``rel`` = path inside ``s3-staging/``)."""
     prefix = ctx.brand_prefix
-    out: dict[str, Listing] = {p.name: ({}, []) for p in projects}
-    for rel, obj in listing.items():
+    out = {p.name: Listing({}, [], {}) for p in projects}
+    for rel, obj in listing.objects.items():
         name, _, path = rel.partition("/")
         if name in out and path and path != METADATA_JSON:
-            out[name][0][path] = replace(obj, rel=path)
-    for key in refused:
+            out[name].objects[path] = replace(obj, rel=path)
+    for key in listing.refused:
         name = key[len(prefix) :].partition("/")[0]
         if name in out:
-            out[name][1].append(key)
+            out[name].refused.append(key)
+    for name, etag in listing.summaries.items():
+        if name in out:
+            out[name].summaries[""] = etag
     return out
 
 
@@ -108,8 +107,9 @@ def gather(
     fs.check_folder(project.path, ctx.root, "a project")
     fs.check_folder(project.staging, ctx.root, STAGING_DIR)
     view = View(project, ctx.staging_prefix(project.name), manifest)
-    remote, refused = listing if listing is not None else ctx.store.list_prefix(view.prefix)
+    remote, refused, summaries = listing if listing is not None else ctx.store.list_prefix(view.prefix)
     view.refused = list(refused)
+    view.metadata_etag = summaries.get("", "")
     view.local_paths, view.skipped = scan(project.staging)
     for rel in [r for r in view.local_paths if len((view.prefix + r).encode()) > MAX_KEY_BYTES]:
         del view.local_paths[rel]

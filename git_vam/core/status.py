@@ -19,7 +19,7 @@ from git_vam.fs import UnsafePath, printable
 from git_vam.paths import is_conflict_copy
 from git_vam.plan import FilePlan, status_label
 from git_vam.repo import Target
-from git_vam.s3.model import RemoteObject
+from git_vam.s3.model import Listing, RemoteObject
 from git_vam.state import read_json
 
 if TYPE_CHECKING:
@@ -53,10 +53,10 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
         listings = {} if offline else gather.list_remote(ctx, projects)
         for project in projects:
             try:
-                listing: gather.Listing
+                listing: Listing
                 if offline:
                     manifest = mf.load(project.manifest_path, ctx.brand, project.name)
-                    listing = (_from_manifest(ctx, project.name, manifest), [])
+                    listing = Listing(_from_manifest(ctx, project.name, manifest), [], {})
                 else:
                     listing = listings[project.name]
                 view = gather.gather(ctx, project, listing=listing, complete=offline)

@@ -17,6 +17,7 @@ from git_vam.layout import utc_now
 from git_vam.paths import portability
 from git_vam.plan import Action, FilePlan
 from git_vam.repo import Target
+from git_vam.s3.model import Listing
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -79,7 +80,7 @@ def sync(
     delete: bool = False,
     commit: bool = True,
     warn: Callable[[str], None] = lambda text: None,
-    listings: dict[str, gather.Listing] | None = None,
+    listings: dict[str, Listing] | None = None,
 ) -> SyncResult:
     """Push (``direction="push"``) or pull the targets. Raises VamError before any
     local work when S3 cannot be listed (credentials, bucket, network); a problem

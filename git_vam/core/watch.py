@@ -46,9 +46,8 @@ def watch(
     projects = [t.project for t in targets]
     while True:
         try:
-            objects, refused = ctx.store.list_prefix(ctx.brand_prefix)
-            listings = gather.split_by_project(ctx, projects, objects, refused)
-            now = {name: {rel: obj.etag for rel, obj in objs.items()} for name, (objs, _) in listings.items()}
+            listings = gather.split_by_project(ctx, projects, ctx.store.list_prefix(ctx.brand_prefix))
+            now = {name: {rel: obj.etag for rel, obj in listing.objects.items()} for name, listing in listings.items()}
             changed = [t for t in targets if seen.get(t.project.name) != now[t.project.name]]
             if changed:
                 result = sync(ctx, "pull", changed, reporter, warn=warn, listings=listings)

@@ -31,7 +31,7 @@ from git_vam.errors import VamError
 from git_vam.fs import printable
 from git_vam.layout import METADATA_JSON, TIME_FORMAT
 from git_vam.s3.errors import translate
-from git_vam.s3.model import RemoteObject, Throttle, TransferConfig, is_md5, md5_from_etag
+from git_vam.s3.model import Listing, RemoteObject, Throttle, TransferConfig, is_md5, md5_from_etag
 from git_vam.s3.upload import no_expect_for_small_bodies
 
 # botocore's name for where it found credentials → words for `git vam config`
@@ -160,23 +160,28 @@ class S3Store:
         """
         self.call(self.client.list_objects_v2, Bucket=self.bucket, MaxKeys=1)
 
-    def list_prefix(self, prefix: str) -> tuple[dict[str, RemoteObject], list[str]]:
-        """Objects under ``prefix`` as ``({rel: object}, refused_keys)``.
+    def list_prefix(self, prefix: str) -> Listing:
+        """Everything under ``prefix``, as a ``Listing``.
 
-        ``rel`` is the key with ``prefix`` removed. The project's own
-        ``.metadata.json``, folder markers and in-progress uploads are left out;
-        keys whose ``rel`` is unsafe (``..``, absolute, backslash, NUL, empty
-        segments) are returned in ``refused_keys`` instead.
+        ``rel`` is the key with ``prefix`` removed. The prefix's own
+        ``.metadata.json`` (its ETag goes to ``summaries``), folder markers and
+        in-progress uploads are left out of ``objects``; keys whose ``rel`` is
+        unsafe (``..``, absolute, backslash, NUL, empty segments) go to
+        ``refused`` instead.
         """
         from git_vam.paths import safe_rel
 
         out: dict[str, RemoteObject] = {}
         refused: list[str] = []
+        summaries: dict[str, str] = {}
         with self.translated():
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     key = item["Key"]
                     rel = key[len(prefix) :]
+                    folder, _, name = rel.rpartition("/")
+                    if name == METADATA_JSON:
+                        summaries[folder] = str(item.get("ETag", ""))
                     if rel == METADATA_JSON or key.endswith("/"):
                         continue
                     norm = safe_rel(rel)
@@ -192,7 +197,7 @@ class S3Store:
                         last_modified=item["LastModified"].strftime(TIME_FORMAT),
                         md5=md5_from_etag(etag) if not self.sse else "",
                     )
-        return out, refused
+        return Listing(out, refused, summaries)
 
     def list_folders(self, prefix: str) -> set[str]:
         """The names of the "folders" right under ``prefix`` (ListObjectsV2 with a

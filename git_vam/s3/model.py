@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from git_vam.version import Version
@@ -96,6 +96,17 @@ class RemoteObject(Version):
         """The part count of a multipart ETag (``"…-N"``), else 0."""
         _, dash, count = self.plain_etag.rpartition("-")
         return int(count) if dash and count.isdigit() else 0
+
+
+class Listing(NamedTuple):
+    """One listing of a prefix: ``objects`` by ``rel`` (the key less the prefix),
+    ``refused`` keys (unsafe ``rel``) and ``summaries``: the ETag of each
+    ``.metadata.json`` seen, by its folder's ``rel`` (``""``: the prefix's own), so
+    that a conditional rewrite needs no read first."""
+
+    objects: dict[str, RemoteObject]
+    refused: list[str]
+    summaries: dict[str, str]
 
 
 def is_md5(text: str) -> bool:
