@@ -9,8 +9,9 @@ What they sent is not lost: finished parts are journaled and resume.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -49,3 +50,31 @@ def run_parallel(fn: Callable[[T], R], items: Iterable[T], jobs: int) -> list[R]
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Budget:
+    """Bytes in flight across threads. ``hold(n)`` waits until ``n`` more bytes
+    fit under ``limit``, except that up to ``floor`` holders always run (so a
+    file bigger than the whole budget still goes). Ctrl-C ends a wait with
+    Cancelled."""
+
+    def __init__(self, limit: int, floor: int) -> None:
+        self.limit, self.floor = limit, floor
+        self.used = self.holders = 0
+        self._cond = threading.Condition()
+
+    @contextmanager
+    def hold(self, size: int) -> Iterator[None]:
+        with self._cond:
+            while not (self.holders < self.floor or self.used + size <= self.limit):
+                check_cancelled()
+                self._cond.wait(0.2)
+            self.used += size
+            self.holders += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self.used -= size
+                self.holders -= 1
+                self._cond.notify_all()

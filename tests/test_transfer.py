@@ -384,3 +384,36 @@ def test_push_writes_each_metadata_json_with_one_request(world: World) -> None:
     for name, files in ((PROJECT, ["a.mp4", "b.mp4", "c.mp4"]), (other, ["a.mp4", "c.mp4"])):
         body = s3.get_object(Bucket=world.bucket, Key=f"staging/v-demo/{name}/.metadata.json")["Body"]
         assert sorted(f["name"] for f in json.loads(body.read())["files"]) == files
+
+
+def test_small_files_go_by_the_dozen_on_push_and_pull(world: World) -> None:
+    # issue 15: each small file costs a round trip more than bandwidth; 48 files of
+    # 64 KiB fit in vam.jobs × 16 MiB, so all 48 requests must be in flight at once
+    import threading
+
+    staging = world.staging(world.david)
+    for i in range(48):
+        (staging / f"still-{i:02d}.jpg").write_bytes(os.urandom(64 * 1024))
+    meetings: dict[str, threading.Barrier] = {"PUT": threading.Barrier(48, timeout=15),
+                                              "GET": threading.Barrier(48, timeout=15)}  # fmt: skip
+    apart: list[str] = []
+
+    def meet(method: str, path: str) -> None:
+        if method in meetings and "/still-" in path:
+            try:
+                meetings[method].wait()
+            except threading.BrokenBarrierError:
+                apart.append(method)
+
+    proxy = InterceptProxy(int(world.endpoint.rsplit(":", 1)[1]))
+    proxy.before = meet
+    try:
+        vam(world.david, "push", PROJECT, env={"VAM_ENDPOINT": proxy.url})
+        git(world.david, "push", "-q")
+        git(world.jan, "pull", "-q")
+        vam(world.jan, "pull", PROJECT, env={"VAM_ENDPOINT": proxy.url})
+    finally:
+        proxy.stop()
+    moved = [m for m, p in proxy.requests if "/still-" in p]
+    assert moved.count("PUT") == 48 and moved.count("GET") == 48 and apart == []
+    assert len(list(world.staging(world.jan).glob("still-*.jpg"))) == 48

@@ -38,7 +38,7 @@ def projects_args(f: F) -> F:
 
 
 def jobs_option(f: F) -> F:
-    what = "Parts of a big file in flight; small files go 4 × N at once (vam.jobs)."
+    what = "Parts of a big file in flight; small files: up to N × 16 MiB at once (vam.jobs)."
     return click.option("--jobs", "-j", type=click.IntRange(1, 64), help=what)(f)
 
 

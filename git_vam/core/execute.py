@@ -17,9 +17,9 @@ from git_vam.errors import ConflictError, VamError
 from git_vam.layout import STAGING_DIR, iso_from_ts, ts_from_iso, utc_now
 from git_vam.paths import conflict_name
 from git_vam.plan import Action, FilePlan
-from git_vam.pool import run_parallel
+from git_vam.pool import Budget, run_parallel
 from git_vam.repo import Project
-from git_vam.s3.model import RemoteObject, UploadJournal, part_size_for
+from git_vam.s3.model import SMALL_FILES_AT_ONCE, RemoteObject, UploadJournal, part_size_for
 from git_vam.state import read_json, write_json_atomic
 from git_vam.version import Version
 
@@ -68,9 +68,10 @@ def execute(
 ) -> list[Outcome]:
     """Carry out ``items``; one Outcome each, in the order given.
 
-    Small files run ``TransferConfig.small_in_flight`` at a time; files at or above the multipart
-    threshold run one at a time with their parts or ranges in parallel. A failure of one
-    file is reported in its Outcome and the others still run.
+    Small files run as many at a time as fit in ``TransferConfig.in_flight_bytes``;
+    files at or above the multipart threshold run one at a time with their parts or
+    ranges in parallel. A failure of one file is reported in its Outcome and the
+    others still run.
     """
     reporter = reporter or NullReporter()
     threshold = ctx.store.transfer.multipart_threshold
@@ -90,7 +91,13 @@ def execute(
 
     small = [i for i in items if size_of(i) < threshold]
     large = [i for i in items if size_of(i) >= threshold]
-    run_parallel(run, small, ctx.store.transfer.small_in_flight)
+    budget = Budget(ctx.store.transfer.in_flight_bytes, floor=ctx.store.transfer.jobs)
+
+    def run_small(item: FilePlan) -> None:
+        with budget.hold(size_of(item)):
+            run(item)
+
+    run_parallel(run_small, small, SMALL_FILES_AT_ONCE)
     for item in large:
         run(item)
     return [results[i.rel] for i in items]
