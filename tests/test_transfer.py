@@ -204,7 +204,9 @@ def test_download_resumes_a_partial_file_of_the_same_etag(world: World, tmp_path
     assert tmp.read_bytes() == data
 
 
-def test_parallel_download_of_a_multipart_object_is_verified_by_its_etag(world: World, tmp_path: Path) -> None:
+def test_parallel_download_of_a_multipart_object_is_verified_by_its_etag(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     f = big_file(tmp_path / "m.bin", 40 * MiB + 5)
     s = store(world)
     etag = s.upload(f, "k/m.bin", md5(f), {}, threshold=8 * MiB)  # 3 parts of 16 MiB
@@ -217,9 +219,25 @@ def test_parallel_download_of_a_multipart_object_is_verified_by_its_etag(world: 
     (out.parent / "m.part.json").unlink()
     claimed = replace(obj, md5="0" * 32)
     assert s.download(claimed, out, jobs=3) == "0" * 32
-    # with no claim to lean on, the file is hashed whole
+    # with no claim to lean on, the file is hashed whole (one range: as it streams)
     (out.parent / "m.part.json").unlink()
     assert s.download(replace(obj, md5=""), out, jobs=3) == md5(f)
+    # in ranges it is hashed once, at the end, and the ranges not at all (issue 15:
+    # one MD5 pass per download)
+    import git_vam.s3.download
+
+    hashed: list[int] = []
+    real = git_vam.s3.download._UnitHasher.update
+    monkeypatch.setattr(
+        git_vam.s3.download._UnitHasher, "update", lambda h, data: (hashed.append(len(data)), real(h, data))[1]
+    )
+    (out.parent / "m.part.json").unlink()
+    # ranges the size of the parts, but no uploader's MD5 to bind them to
+    assert s.download(replace(obj, md5=""), out, jobs=3, chunk_size=16 * MiB) == md5(f)
+    assert hashed == []
+    (out.parent / "m.part.json").unlink()
+    assert s.download(obj, out, jobs=3, chunk_size=16 * MiB) == md5(f)
+    assert sum(hashed) == f.stat().st_size  # checked by its parts: one pass
 
 
 def test_part_size_is_inferred_from_the_etag_part_count() -> None:

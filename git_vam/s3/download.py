@@ -85,6 +85,9 @@ def download(
         unit = unit or max(chunk_size, -(-obj.size // MAX_PARTS))
         chunk = unit * max(1, chunk_size // unit)
     count = max(1, -(-obj.size // chunk))
+    # the ranges' MD5s check something only as the whole file's (one range) or as
+    # the object's parts; else the file is hashed whole once at the end, and only then
+    by_parts = bool(obj.md5) and not store.sse and unit == part_size_of(obj.size, obj.part_count)
     ledger = _RangeLedger.resume(tmp, obj.etag, chunk, count)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     fd = open_tmp(tmp)
@@ -98,9 +101,10 @@ def download(
 
         def fetch(i: int) -> None:
             start, end = i * chunk, min(obj.size, (i + 1) * chunk)
-            hasher = _UnitHasher(start, unit, digests)
+            hasher = _UnitHasher(start, unit, digests) if len(digests) == 1 or by_parts else None
             for pos in range(start, start + ledger.have[i], HASH_READ):  # resumed: what is on disk
-                hasher.update(os.pread(fd, min(HASH_READ, start + ledger.have[i] - pos), pos))
+                if hasher:
+                    hasher.update(os.pread(fd, min(HASH_READ, start + ledger.have[i] - pos), pos))
             attempt = 0
             while True:
                 offset = start + ledger.have[i]
@@ -121,7 +125,8 @@ def download(
                                 "Check vam.endpoint: the server or a proxy in front of it misbehaves.",
                             )
                         os.pwrite(fd, data, offset)
-                        hasher.update(data)
+                        if hasher:
+                            hasher.update(data)
                         offset += len(data)
                         ledger.advance(i, len(data))
                         store.throttle.consume(len(data))
@@ -139,7 +144,8 @@ def download(
                             "Run the pull again: it resumes from there.",
                         ) from exc
                     time.sleep(min(8.0, 0.5 * 2**attempt))
-            hasher.finish()
+            if hasher:
+                hasher.finish()
 
         try:
             if count == 1:
@@ -151,7 +157,7 @@ def download(
             raise
         if len(digests) == 1:
             md5 = digests[0].hex()
-        elif unit == part_size_of(obj.size, obj.part_count) and multipart_etag(digests) == obj.plain_etag:
+        elif by_parts and multipart_etag(digests) == obj.plain_etag:
             md5 = obj.md5  # the bytes are the parts S3 stored for that upload
         else:
             whole = hashlib.md5()
