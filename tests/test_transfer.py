@@ -435,3 +435,53 @@ def test_small_files_go_by_the_dozen_on_push_and_pull(world: World) -> None:
     moved = [m for m, p in proxy.requests if "/still-" in p]
     assert moved.count("PUT") == 48 and moved.count("GET") == 48 and apart == []
     assert len(list(world.staging(world.jan).glob("still-*.jpg"))) == 48
+
+
+def test_push_all_writes_every_metadata_json_at_once(world: World) -> None:
+    # issue 15: one round trip for all the changed projects' summaries, not one each
+    import threading
+
+    names = [PROJECT, "b66-second", "b67-third"]
+    for name in names:
+        world.staging(world.david, name).mkdir(parents=True, exist_ok=True)
+        (world.staging(world.david, name) / "cut.mp4").write_bytes(os.urandom(1000))
+    together, apart = threading.Barrier(3, timeout=15), []
+
+    def meet(method: str, path: str) -> None:
+        if method == "PUT" and path.split("?")[0].endswith("/.metadata.json"):
+            try:
+                together.wait()
+            except threading.BrokenBarrierError:
+                apart.append(path)
+
+    proxy = InterceptProxy(int(world.endpoint.rsplit(":", 1)[1]))
+    proxy.before = meet
+    try:
+        vam(world.david, "push", "--all", env={"VAM_ENDPOINT": proxy.url})
+    finally:
+        proxy.stop()
+    assert apart == []
+    s3 = s3_client(world)
+    for name in names:
+        body = s3.get_object(Bucket=world.bucket, Key=f"staging/v-demo/{name}/.metadata.json")["Body"]
+        assert [f["name"] for f in json.loads(body.read())["files"]] == ["cut.mp4"]
+
+
+def test_a_refused_metadata_json_write_is_a_warning_not_a_failed_push(world: World) -> None:
+    (world.staging(world.david)).mkdir(parents=True, exist_ok=True)
+    (world.staging(world.david) / "cut.mp4").write_bytes(b"cut" * 100)
+
+    class NoSummary(InterceptProxy):
+        def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes] | None:
+            if method == "PUT" and path.split("?")[0].endswith("/.metadata.json"):
+                return 403, b"<Error><Code>AccessDenied</Code><Message>not this key</Message></Error>"
+            return None
+
+    proxy = NoSummary(int(world.endpoint.rsplit(":", 1)[1]))
+    try:
+        out = vam(world.david, "push", PROJECT, env={"VAM_ENDPOINT": proxy.url})  # exit 0
+    finally:
+        proxy.stop()
+    assert "could not update .metadata.json" in out.stderr
+    head = s3_client(world).head_object(Bucket=world.bucket, Key=f"staging/v-demo/{PROJECT}/cut.mp4")
+    assert head["Metadata"]["md5"] == md5(world.staging(world.david) / "cut.mp4")

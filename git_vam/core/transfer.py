@@ -16,6 +16,7 @@ from git_vam.git import commit_paths
 from git_vam.layout import utc_now
 from git_vam.paths import portability
 from git_vam.plan import Action, FilePlan
+from git_vam.pool import run_parallel
 from git_vam.repo import Target
 from git_vam.s3.model import Listing
 
@@ -89,6 +90,7 @@ def sync(
     by_name = {t.project.name: t for t in targets}
     result = SyncResult([])
     to_commit: list[str] = []
+    summaries: list[gather.View] = []  # projects whose .metadata.json a push changed
     with ctx.state:
         if listings is None:
             listings = gather.list_remote(ctx, [t.project for t in targets])
@@ -127,12 +129,13 @@ def sync(
             if direction == "push" and any(
                 o.ok and o.item.action in (Action.UPLOAD, Action.DELETE_REMOTE) for o in outcomes
             ):
-                try:
-                    record.update_metadata_json(ctx, view)
-                except VamError as exc:  # a cache for the older tools: never fails the push
-                    warn(f"could not update .metadata.json: {exc.message}")
+                summaries.append(view)
             if project.manifest_path.exists():
                 to_commit.append(project.manifest_relpath)
+        # every changed project's summary at once: one round trip, not one per project
+        for problem in run_parallel(lambda view: _update_summary(ctx, view), summaries, 16):
+            if problem:
+                warn(problem)
     if direction == "push" and to_commit and commit and ctx.settings.auto_commit:
         names_text = ", ".join(r.project for r in result.reports)
         result.committed = commit_paths(ctx.repo, to_commit, f"vam: push {names_text}")
@@ -143,6 +146,16 @@ def sync(
                 for warning in notify.send(ctx.settings.notify, body):
                     warn(warning)
     return result
+
+
+def _update_summary(ctx: Context, view: gather.View) -> str:
+    """Rewrite the project's ``.metadata.json``; a problem comes back as a warning
+    (it is a cache for the older tools: it never fails the push)."""
+    try:
+        record.update_metadata_json(ctx, view)
+    except VamError as exc:
+        return f"could not update .metadata.json: {exc.message}"
+    return ""
 
 
 def _changes(view: gather.View, outcomes: list[Outcome]) -> list[dict[str, Any]]:
