@@ -437,22 +437,25 @@ def test_small_files_go_by_the_dozen_on_push_and_pull(world: World) -> None:
     assert len(list(world.staging(world.jan).glob("still-*.jpg"))) == 48
 
 
-def test_push_all_writes_every_metadata_json_at_once(world: World) -> None:
-    # issue 15: one round trip for all the changed projects' summaries, not one each
+def test_push_all_moves_every_project_and_writes_every_metadata_json_at_once(world: World) -> None:
+    # issue 15: one round trip for all the changed projects' files, and one for their
+    # summaries, not one each
     import threading
 
     names = [PROJECT, "b66-second", "b67-third"]
     for name in names:
         world.staging(world.david, name).mkdir(parents=True, exist_ok=True)
         (world.staging(world.david, name) / "cut.mp4").write_bytes(os.urandom(1000))
-    together, apart = threading.Barrier(3, timeout=15), []
+    meetings = {"/cut.mp4": threading.Barrier(3, timeout=15), "/.metadata.json": threading.Barrier(3, timeout=15)}
+    apart: list[str] = []
 
     def meet(method: str, path: str) -> None:
-        if method == "PUT" and path.split("?")[0].endswith("/.metadata.json"):
-            try:
-                together.wait()
-            except threading.BrokenBarrierError:
-                apart.append(path)
+        for end, barrier in meetings.items():
+            if method == "PUT" and path.split("?")[0].endswith(end):
+                try:
+                    barrier.wait()
+                except threading.BrokenBarrierError:
+                    apart.append(path)
 
     proxy = InterceptProxy(int(world.endpoint.rsplit(":", 1)[1]))
     proxy.before = meet
@@ -485,3 +488,36 @@ def test_a_refused_metadata_json_write_is_a_warning_not_a_failed_push(world: Wor
     assert "could not update .metadata.json" in out.stderr
     head = s3_client(world).head_object(Bucket=world.bucket, Key=f"staging/v-demo/{PROJECT}/cut.mp4")
     assert head["Metadata"]["md5"] == md5(world.staging(world.david) / "cut.mp4")
+
+
+def test_git_pull_fetches_every_changed_project_with_one_listing_at_once(world: World) -> None:
+    # issue 15: the post-merge pull lists the brand once and fetches all projects together
+    import subprocess
+    import threading
+
+    names = [PROJECT, "b66-second", "b67-third"]
+    for name in names:
+        world.staging(world.david, name).mkdir(parents=True, exist_ok=True)
+        (world.staging(world.david, name) / "cut.mp4").write_bytes(os.urandom(1000))
+    vam(world.david, "push", "--all")
+    git(world.david, "push", "-q")
+    vam(world.jan, "install")
+    together, apart = threading.Barrier(3, timeout=15), []
+
+    def meet(method: str, path: str) -> None:
+        if method == "GET" and path.split("?")[0].endswith("/cut.mp4"):
+            try:
+                together.wait()
+            except threading.BrokenBarrierError:
+                apart.append(path)
+
+    proxy = InterceptProxy(int(world.endpoint.rsplit(":", 1)[1]))
+    proxy.before = meet
+    try:
+        subprocess.run(["git", "pull", "-q"], cwd=world.jan, env={**os.environ, "VAM_ENDPOINT": proxy.url}, check=True)
+    finally:
+        proxy.stop()
+    listings = [p for m, p in proxy.requests if "list-type=2" in p]
+    assert len(listings) == 1 and apart == []
+    for name in names:
+        assert md5(world.staging(world.jan, name) / "cut.mp4") == md5(world.staging(world.david, name) / "cut.mp4")

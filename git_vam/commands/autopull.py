@@ -32,12 +32,13 @@ def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
     limit = ctx.settings.auto_pull_max_size
     try:
         with ctx.state:
-            for name, entries in sorted(wanted.items()):
-                project = Project(ctx.root, name)
-                if not project.path.is_dir():
-                    continue
+            projects = [p for p in (Project(ctx.root, name) for name in sorted(wanted)) if p.path.is_dir()]
+            listings = gather.list_remote(ctx, projects) if projects else {}  # one listing for them all
+            work = []
+            for project in projects:
+                name, entries = project.name, wanted[project.name]
                 try:
-                    view = gather.gather(ctx, project)
+                    view = gather.gather(ctx, project, listing=listings[name])
                 except UnsafePath as exc:
                     say(f"{name}: {exc.message}")
                     continue
@@ -52,13 +53,16 @@ def run(root: Path, wanted: dict[str, dict[str, Any]]) -> None:
                     and (i.rel in entries or (i.local_state == "absent" and i.rel in named))
                 ]
                 big = [i for i in items if i.remote and i.remote.size > limit]
-                todo = [i for i in items if i not in big]
-                outcomes = execute.execute(ctx, view, todo, output.reporter(False, False))
+                work.append((view, [i for i in items if i not in big], big))
+            # every project's files at once: one round trip, not one per project
+            done = execute.execute(ctx, [(view, todo) for view, todo, _ in work], output.reporter(False, False))
+            for (view, _, big), outcomes in zip(work, done, strict=True):
+                name = view.project.name
                 record.save_base(ctx, view)
-                done = [o for o in outcomes if o.ok]
-                if done:
-                    total = human_size(sum(o.bytes for o in done))
-                    say(f"pulled {len(done)} file(s) into {name}/s3-staging/ ({total})")
+                pulled = [o for o in outcomes if o.ok]
+                if pulled:
+                    total = human_size(sum(o.bytes for o in pulled))
+                    say(f"pulled {len(pulled)} file(s) into {name}/s3-staging/ ({total})")
                 for o in outcomes:
                     if not o.ok:
                         say(f"{name}/{o.item.rel}: {o.message}")

@@ -62,45 +62,50 @@ class _Journal:
 
 def execute(
     ctx: Context,
-    view: View,
-    items: list[FilePlan],
+    work: list[tuple[View, list[FilePlan]]],
     reporter: Reporter | None = None,
-) -> list[Outcome]:
-    """Carry out ``items``; one Outcome each, in the order given.
+) -> list[list[Outcome]]:
+    """Carry out the items of several projects at once: the Outcomes of each
+    project's items, in the order given.
 
-    Small files run as many at a time as fit in ``TransferConfig.in_flight_bytes``;
-    files at or above the multipart threshold run one at a time with their parts or
-    ranges in parallel. A failure of one file is reported in its Outcome and the
-    others still run.
+    The small files of every project share one pool, as many at a time as fit
+    in ``TransferConfig.in_flight_bytes`` (ten projects with a file each cost
+    one round trip, not ten); files at or above the multipart threshold then
+    run one at a time with their parts or ranges in parallel. A failure of one
+    file is reported in its Outcome and the others still run.
     """
     reporter = reporter or NullReporter()
     threshold = ctx.store.transfer.multipart_threshold
-    results: dict[str, Outcome] = {}
+    results: dict[tuple[int, str], Outcome] = {}
+    Job = tuple[int, View, FilePlan]  # (project's index in work, its view, the item)
 
-    def run(item: FilePlan) -> None:
+    def run(job: Job) -> None:
+        n, view, item = job
         try:
-            results[item.rel] = _do(ctx, view, item, reporter, threshold)
+            results[n, item.rel] = _do(ctx, view, item, reporter, threshold)
         except VamError as exc:
-            results[item.rel] = Outcome(item, False, exc.message)
+            results[n, item.rel] = Outcome(item, False, exc.message)
         except OSError as exc:
-            results[item.rel] = Outcome(item, False, f"{exc.strerror or exc} ({exc.filename or item.rel})")
+            results[n, item.rel] = Outcome(item, False, f"{exc.strerror or exc} ({exc.filename or item.rel})")
 
-    def size_of(item: FilePlan) -> int:
+    def size_of(job: Job) -> int:
+        item = job[2]
         v = item.local if item.action is Action.UPLOAD else item.remote
         return v.size if v else 0
 
-    small = [i for i in items if size_of(i) < threshold]
-    large = [i for i in items if size_of(i) >= threshold]
+    jobs = [(n, view, item) for n, (view, items) in enumerate(work) for item in items]
+    small = [j for j in jobs if size_of(j) < threshold]
+    large = [j for j in jobs if size_of(j) >= threshold]
     budget = Budget(ctx.store.transfer.in_flight_bytes, floor=ctx.store.transfer.jobs)
 
-    def run_small(item: FilePlan) -> None:
-        with budget.hold(size_of(item)):
-            run(item)
+    def run_small(job: Job) -> None:
+        with budget.hold(size_of(job)):
+            run(job)
 
     run_parallel(run_small, small, SMALL_FILES_AT_ONCE)
-    for item in large:
-        run(item)
-    return [results[i.rel] for i in items]
+    for job in large:
+        run(job)
+    return [[results[n, i.rel] for i in items] for n, (_, items) in enumerate(work)]
 
 
 def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:

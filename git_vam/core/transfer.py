@@ -91,6 +91,7 @@ def sync(
     result = SyncResult([])
     to_commit: list[str] = []
     summaries: list[gather.View] = []  # projects whose .metadata.json a push changed
+    work: list[tuple[ProjectReport, gather.View, list[FilePlan], list[FilePlan]]] = []  # (…, planned, to do)
     with ctx.state:
         if listings is None:
             listings = gather.list_remote(ctx, [t.project for t in targets])
@@ -120,7 +121,15 @@ def sync(
                 names = portability(list(view.local))
                 for item in (i for i in todo if i.action is Action.UPLOAD and i.rel in names):
                     warn(f"{project.name}/{printable(item.rel)}: {names[item.rel]}; rename it so everyone can sync it")
-            outcomes = execute.execute(ctx, view, todo, reporter)
+            work.append((report, view, items, todo))
+        # every project's transfers at once: ten projects with a file each cost one round trip, not ten
+        try:
+            done = execute.execute(ctx, [(view, todo) for _, view, _, todo in work], reporter)
+        except KeyboardInterrupt:
+            for _, view, _, _ in work:
+                record.save_base(ctx, view)  # what finished before Ctrl-C stays agreed
+            raise
+        for (report, view, items, _), outcomes in zip(work, done, strict=True):
             by_rel = {o.item.rel: o for o in outcomes}
             report.outcomes = [by_rel.get(i.rel) or Outcome(i, True, i.reason) for i in items]
             report.manifest_changed = record.finish(ctx, view, direction)
@@ -130,8 +139,8 @@ def sync(
                 o.ok and o.item.action in (Action.UPLOAD, Action.DELETE_REMOTE) for o in outcomes
             ):
                 summaries.append(view)
-            if project.manifest_path.exists():
-                to_commit.append(project.manifest_relpath)
+            if view.project.manifest_path.exists():
+                to_commit.append(view.project.manifest_relpath)
         # every changed project's summary at once: one round trip, not one per project
         for problem in run_parallel(lambda view: _update_summary(ctx, view), summaries, 16):
             if problem:
