@@ -283,7 +283,7 @@ def ratio(b: Bench, op: str, tool: str = "git-vam", peers: tuple[str, ...] = PEE
 
 
 def targets(b: Bench, a: argparse.Namespace) -> list[tuple[str, str, str, str, bool]]:
-    """(target, measured, against, ratio, met) for each of issue 7's targets."""
+    """(target, measured, against, ratio, met) for each of issue 7's targets and issue 15's on loopback."""
     out: list[tuple[str, str, str, str, bool]] = []
     big = f"{a.big_mib} MiB"
 
@@ -314,6 +314,12 @@ def targets(b: Bench, a: argparse.Namespace) -> list[tuple[str, str, str, str, b
         for way in ("push", "pull"):
             peak = b.results[f"{way} {a.rss_gib} GiB (peak RSS)"]["git-vam"][1]
             out.append((f"7. {way} {a.rss_gib} GiB, peak RSS", f"{peak:.0f} MiB", "", "≤ 100 MiB", peak <= 100))
+    # issue 15's loopback rows: a verified pull against the peer that verifies and the fastest
+    for what, op in (("big", "download 1 big file"), ("many", f"download {a.small_count} small files")):
+        add(f"15. verified pull, {what}, vs rclone", op, 1.0, peers=("rclone",))
+        add(f"15. verified pull, {what}, vs s5cmd", op, 2.0, peers=("s5cmd",))
+    noop = b.results[noop_op]["git-vam"][0]
+    out.append(("15. no-op status --all", f"{noop:.2f} s", "", "≤ 0.25 s", noop <= 0.25))
     md5_op = f"MD5 of {a.big_mib} MiB"
     ours, theirs = b.results[md5_op]["git-vam"][0], b.results[md5_op]["md5sum"][0]
     out.append(("8. cold MD5 throughput", f"{a.big_mib / ours:.0f} MiB/s", f"md5sum {a.big_mib / theirs:.0f} MiB/s",
@@ -331,7 +337,7 @@ def report(b: Bench, a: argparse.Namespace, started: float) -> str:
         f"Python {platform.python_version()}, SeaweedFS on loopback; medians of {a.runs} "
         f"(hooks: {a.runs * 2 + 1}) after a warm-up; {time.time() - started:.0f} s in all.",
         "",
-        "### Targets (issue 7)",
+        "### Targets (issues 7 and 15)",
         "",
         "| target | git-vam | fastest peer | ratio (goal) | met |",
         "|---|---|---|---|---|",
