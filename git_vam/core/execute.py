@@ -96,13 +96,18 @@ def execute(
     jobs = [(n, view, item) for n, (view, items) in enumerate(work) for item in items]
     small = [j for j in jobs if size_of(j) < threshold]
     large = [j for j in jobs if size_of(j) >= threshold]
-    budget = Budget(ctx.store.transfer.in_flight_bytes, floor=ctx.store.transfer.jobs)
+    transfer = ctx.store.transfer
+    budget = Budget(transfer.in_flight_bytes, floor=transfer.jobs)
 
     def run_small(job: Job) -> None:
         with budget.hold(size_of(job)):
             run(job)
 
-    run_parallel(run_small, small, SMALL_FILES_AT_ONCE)
+    # as many threads as files of the median size fit in the budget: no idle
+    # threads waiting on it (each costs memory: 100 × 4 MiB took 35 MiB more with 64)
+    sizes = sorted(size_of(j) for j in small) or [0]
+    threads = max(transfer.jobs, min(SMALL_FILES_AT_ONCE, transfer.in_flight_bytes // max(1, sizes[len(sizes) // 2])))
+    run_parallel(run_small, small, threads)
     for job in large:
         run(job)
     return [[results[n, i.rel] for i in items] for n, (_, items) in enumerate(work)]
