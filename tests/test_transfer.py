@@ -521,3 +521,21 @@ def test_git_pull_fetches_every_changed_project_with_one_listing_at_once(world: 
     assert len(listings) == 1 and apart == []
     for name in names:
         assert md5(world.staging(world.jan, name) / "cut.mp4") == md5(world.staging(world.david, name) / "cut.mp4")
+
+
+def test_hashing_holds_a_few_mib_at_most(tmp_path: Path) -> None:
+    # sixteen small files hashed at once by their uploads each held an 8 MiB read
+    # buffer: pushing 100 × 4 MiB peaked at 170 MiB RSS (100 MiB with 1 MiB reads)
+    import tracemalloc
+
+    from git_vam.state import hash_file
+
+    f = big_file(tmp_path / "a.bin", 20 * MiB)
+    for part_size, most in ((0, 3 * MiB), (5 * MiB, 6 * MiB)):
+        tracemalloc.start()
+        try:
+            hash_file(f, part_size)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < most, (part_size, peak)
