@@ -324,3 +324,30 @@ class BadServer:
         for c in self.held:
             with contextlib.suppress(OSError):
                 c.close()
+
+
+class MeetingProxy(InterceptProxy):
+    """Proves requests are in flight together: each request that ``group(method,
+    path)`` names (path without its query; None: not held) waits until ``count``
+    requests of its group are held at once, then all go on. A group that does not
+    fill within ``timeout`` seconds breaks, and its requests land in ``apart``:
+    they were not all in flight at the same time."""
+
+    def __init__(self, target_port: int, count: int, group: Any, timeout: float = 15) -> None:
+        super().__init__(target_port)
+        self.count, self.group, self.timeout = count, group, timeout
+        self.meetings: dict[str, threading.Barrier] = {}
+        self.apart: list[str] = []
+        self._meetings_lock = threading.Lock()
+        self.before = self._meet
+
+    def _meet(self, method: str, path: str) -> None:
+        name = self.group(method, path.split("?")[0])
+        if name is None:
+            return
+        with self._meetings_lock:
+            meeting = self.meetings.setdefault(name, threading.Barrier(self.count, timeout=self.timeout))
+        try:
+            meeting.wait()
+        except threading.BrokenBarrierError:
+            self.apart.append(path)

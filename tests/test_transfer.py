@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from faults import InterceptProxy
+from faults import InterceptProxy, MeetingProxy
 from helpers import PROJECT, World, big_file, git, md5, s3_client, vam
 
 from git_vam.errors import ConflictError, S3Error
@@ -20,6 +20,11 @@ from git_vam.s3.model import RemoteObject, TransferConfig, UploadJournal, multip
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
 
 MiB = 1024**2
+
+
+def port(world: World) -> int:
+    """The S3 server's port, for a proxy in front of it."""
+    return int(world.endpoint.rsplit(":", 1)[1])
 
 
 def store(world: World, jobs: int = 4) -> S3Store:
@@ -407,24 +412,10 @@ def test_push_writes_each_metadata_json_with_one_request(world: World) -> None:
 def test_small_files_go_by_the_dozen_on_push_and_pull(world: World) -> None:
     # issue 15: each small file costs a round trip more than bandwidth; 48 files of
     # 64 KiB fit in vam.jobs × 16 MiB, so all 48 requests must be in flight at once
-    import threading
-
     staging = world.staging(world.david)
     for i in range(48):
         (staging / f"still-{i:02d}.jpg").write_bytes(os.urandom(64 * 1024))
-    meetings: dict[str, threading.Barrier] = {"PUT": threading.Barrier(48, timeout=15),
-                                              "GET": threading.Barrier(48, timeout=15)}  # fmt: skip
-    apart: list[str] = []
-
-    def meet(method: str, path: str) -> None:
-        if method in meetings and "/still-" in path:
-            try:
-                meetings[method].wait()
-            except threading.BrokenBarrierError:
-                apart.append(method)
-
-    proxy = InterceptProxy(int(world.endpoint.rsplit(":", 1)[1]))
-    proxy.before = meet
+    proxy = MeetingProxy(port(world), 48, lambda method, path: method if "/still-" in path else None)
     try:
         vam(world.david, "push", PROJECT, env={"VAM_ENDPOINT": proxy.url})
         git(world.david, "push", "-q")
@@ -433,37 +424,26 @@ def test_small_files_go_by_the_dozen_on_push_and_pull(world: World) -> None:
     finally:
         proxy.stop()
     moved = [m for m, p in proxy.requests if "/still-" in p]
-    assert moved.count("PUT") == 48 and moved.count("GET") == 48 and apart == []
+    assert moved.count("PUT") == 48 and moved.count("GET") == 48 and proxy.apart == []
     assert len(list(world.staging(world.jan).glob("still-*.jpg"))) == 48
 
 
 def test_push_all_moves_every_project_and_writes_every_metadata_json_at_once(world: World) -> None:
     # issue 15: one round trip for all the changed projects' files, and one for their
     # summaries, not one each
-    import threading
-
     names = [PROJECT, "b66-second", "b67-third"]
     for name in names:
         world.staging(world.david, name).mkdir(parents=True, exist_ok=True)
         (world.staging(world.david, name) / "cut.mp4").write_bytes(os.urandom(1000))
-    meetings = {"/cut.mp4": threading.Barrier(3, timeout=15), "/.metadata.json": threading.Barrier(3, timeout=15)}
-    apart: list[str] = []
-
-    def meet(method: str, path: str) -> None:
-        for end, barrier in meetings.items():
-            if method == "PUT" and path.split("?")[0].endswith(end):
-                try:
-                    barrier.wait()
-                except threading.BrokenBarrierError:
-                    apart.append(path)
-
-    proxy = InterceptProxy(int(world.endpoint.rsplit(":", 1)[1]))
-    proxy.before = meet
+    ends = ("/cut.mp4", "/.metadata.json")
+    proxy = MeetingProxy(
+        port(world), 3, lambda method, path: next((e for e in ends if method == "PUT" and path.endswith(e)), None)
+    )
     try:
         vam(world.david, "push", "--all", env={"VAM_ENDPOINT": proxy.url})
     finally:
         proxy.stop()
-    assert apart == []
+    assert proxy.apart == []
     s3 = s3_client(world)
     for name in names:
         body = s3.get_object(Bucket=world.bucket, Key=f"staging/v-demo/{name}/.metadata.json")["Body"]
@@ -493,7 +473,6 @@ def test_a_refused_metadata_json_write_is_a_warning_not_a_failed_push(world: Wor
 def test_git_pull_fetches_every_changed_project_with_one_listing_at_once(world: World) -> None:
     # issue 15: the post-merge pull lists the brand once and fetches all projects together
     import subprocess
-    import threading
 
     names = [PROJECT, "b66-second", "b67-third"]
     for name in names:
@@ -502,23 +481,13 @@ def test_git_pull_fetches_every_changed_project_with_one_listing_at_once(world: 
     vam(world.david, "push", "--all")
     git(world.david, "push", "-q")
     vam(world.jan, "install")
-    together, apart = threading.Barrier(3, timeout=15), []
-
-    def meet(method: str, path: str) -> None:
-        if method == "GET" and path.split("?")[0].endswith("/cut.mp4"):
-            try:
-                together.wait()
-            except threading.BrokenBarrierError:
-                apart.append(path)
-
-    proxy = InterceptProxy(int(world.endpoint.rsplit(":", 1)[1]))
-    proxy.before = meet
+    proxy = MeetingProxy(port(world), 3, lambda method, path: method if path.endswith("/cut.mp4") else None)
     try:
         subprocess.run(["git", "pull", "-q"], cwd=world.jan, env={**os.environ, "VAM_ENDPOINT": proxy.url}, check=True)
     finally:
         proxy.stop()
     listings = [p for m, p in proxy.requests if "list-type=2" in p]
-    assert len(listings) == 1 and apart == []
+    assert len(listings) == 1 and proxy.apart == []
     for name in names:
         assert md5(world.staging(world.jan, name) / "cut.mp4") == md5(world.staging(world.david, name) / "cut.mp4")
 
