@@ -118,6 +118,16 @@ def test_ctrl_c_stops_the_parts_in_flight_at_once_on_a_slow_link(world: World, p
     assert head(world)["Metadata"]["md5"] == md5(src)
 
 
+def test_ctrl_c_keeps_the_base_records_of_the_files_that_finished(world: World, proxy: FaultProxy) -> None:
+    # every project's files run in one batch now; Ctrl-C during the big file must not
+    # forget that the small one already went up
+    (world.staging(world.david) / "notes.txt").write_bytes(b"done before the keypress")
+    big_file(world.staging(world.david) / "raw.mov", 4 * PART, seed=13)
+    ctrl_c_when(["push", "b65", "--jobs", "2"], world.david, proxy, lambda: proxy.up, 6 * MiB)
+    base = json.loads(next((world.david / ".git" / "vam" / "base").glob("b65*.json")).read_text())
+    assert "notes.txt" in json.dumps(base) and "raw.mov" not in json.dumps(base)
+
+
 def test_ctrl_c_stops_the_ranges_in_flight_of_a_slow_download(world: World, proxy: FaultProxy) -> None:
     src = published_to_jan(world, 10 * PART, seed=12)  # three 64 MiB ranges, two at a time
     read = ctrl_c_when(["pull", "b65", "--jobs", "2"], world.jan, proxy, lambda: proxy.down, 6 * MiB)
