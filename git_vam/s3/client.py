@@ -31,15 +31,7 @@ from git_vam.errors import VamError
 from git_vam.fs import printable
 from git_vam.layout import METADATA_JSON, TIME_FORMAT
 from git_vam.s3.errors import translate
-from git_vam.s3.model import (
-    SMALL_FILES_AT_ONCE,
-    Listing,
-    RemoteObject,
-    Throttle,
-    TransferConfig,
-    is_md5,
-    md5_from_etag,
-)
+from git_vam.s3.model import Listing, RemoteObject, Throttle, TransferConfig, is_md5, md5_from_etag
 from git_vam.s3.upload import no_expect_for_small_bodies
 
 # botocore's name for where it found credentials → words for `git vam config`
@@ -129,7 +121,7 @@ class S3Store:
                 retries={"mode": "standard", "max_attempts": self.transfer.max_attempts},
                 connect_timeout=self.transfer.connect_timeout,
                 read_timeout=self.transfer.read_timeout,
-                max_pool_connections=SMALL_FILES_AT_ONCE + self.jobs,
+                max_pool_connections=self.transfer.connections,
                 s3=s3_options,
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",

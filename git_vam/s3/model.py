@@ -53,6 +53,11 @@ class TransferConfig:
         256 KiB: push 4.8 s at 4 in flight, 2.1 s at 16, 1.8 s at 50."""
         return self.jobs * DEFAULT_PART
 
+    @property
+    def connections(self) -> int:
+        """HTTP connections to keep: the most small files in flight, plus a big file's parts."""
+        return SMALL_FILES_AT_ONCE + self.jobs
+
     @classmethod
     def for_hooks(cls, **settings: Any) -> TransferConfig:
         """Bounded for hooks (DESIGN §5): short timeouts and at most one retry, so a
