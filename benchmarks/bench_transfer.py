@@ -12,6 +12,7 @@ docs/benchmarks.json. Never part of the tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -21,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -68,6 +69,39 @@ def median_run(
         walls.append(w)
         rsss.append(r)
     return statistics.median(walls), max(rsss)
+
+
+def common_args(ap: argparse.ArgumentParser, runs: int) -> None:
+    """The options every benchmark takes: medians of ``--runs``, the peers' venv, where the tables go."""
+    ap.add_argument("--runs", type=int, default=runs)
+    ap.add_argument("--peers-bin", default=str(ROOT / ".venv-bench" / "bin"))
+    ap.add_argument("--out", default=str(ROOT / "docs"))
+
+
+@contextlib.contextmanager
+def seaweed(prefix: str) -> Iterator[tuple[Path, SeaweedServer]]:
+    """A scratch folder and a SeaweedFS holding the benchmark bucket; both gone afterwards."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    server = SeaweedServer(work / "seaweed").start()
+    try:
+        make_bucket(server.endpoint, BUCKET)
+        yield work, server
+    finally:
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def write_section(doc: Path, markers: tuple[str, str], text: str, heading: str = "") -> None:
+    """Put ``text`` between ``markers`` in ``doc`` (a Markdown file); a file without
+    them gets ``heading`` and the markers appended first. Prints ``text``."""
+    start, end = markers
+    old = doc.read_text() if doc.exists() else "# Benchmarks\n"
+    if start not in old:
+        old += (f"\n{heading}\n" if heading else "") + f"\n{start}\n{end}\n"
+    head, _, rest = old.partition(start)
+    _, _, tail = rest.partition(end)
+    doc.write_text(f"{head}{start}\n{text}\n{end}{tail}")
+    print(text)
 
 
 def clear(folder: Path) -> None:
@@ -365,13 +399,7 @@ def report(b: Bench, a: argparse.Namespace, started: float) -> str:
 def write(b: Bench, a: argparse.Namespace, started: float, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / "benchmarks.json").write_text(json.dumps({"args": vars(a), "results": b.results}, indent=2) + "\n")
-    text = report(b, a, started)
-    doc = out / "BENCHMARKS.md"
-    old = doc.read_text() if doc.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    head, _, rest = old.partition(START)
-    _, _, tail = rest.partition(END)
-    doc.write_text(f"{head}{START}\n{text}\n{END}{tail}")
-    print(text)
+    write_section(out / "BENCHMARKS.md", (START, END), report(b, a, started))
 
 
 def main() -> int:
@@ -384,15 +412,10 @@ def main() -> int:
     ap.add_argument("--scale", type=int, nargs="*", default=[10, 100, 1000, 5000], help="files for the scaling table")
     ap.add_argument("--check-files", type=int, default=5000)
     ap.add_argument("--rss-gib", type=int, default=5, help="file size for the peak-RSS runs (0 skips them)")
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--peers-bin", default=str(ROOT / ".venv-bench" / "bin"))
-    ap.add_argument("--out", default=str(ROOT / "docs"))
+    common_args(ap, runs=3)
     a = ap.parse_args()
     started = time.time()
-    work = Path(tempfile.mkdtemp(prefix="vam-bench-"))
-    server = SeaweedServer(work / "seaweed").start()
-    try:
-        make_bucket(server.endpoint, BUCKET)
+    with seaweed("vam-bench-") as (work, server):
         b = Bench(work, server.endpoint, Path(a.peers_bin), a.runs)
         big = work / "data" / "big.bin"
         make_file(big, a.big_mib * MiB, 1)
@@ -406,9 +429,6 @@ def main() -> int:
         if a.rss_gib:
             rss(b, a.rss_gib)
         hooks(b, a.check_files)
-    finally:
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
     write(b, a, started, Path(a.out))
     return 0
 

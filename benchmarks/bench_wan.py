@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -21,11 +19,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
-from bench_transfer import BUCKET, PEERS, Bench, MiB, make_file, moves, noop  # noqa: E402
+from bench_transfer import PEERS, Bench, MiB, common_args, make_file, moves, noop, seaweed, write_section  # noqa: E402
 from wan import WanLink  # noqa: E402
 from wan import measure as measure_link  # noqa: E402
-
-from git_vam.testing.seaweed import SeaweedServer, make_bucket  # noqa: E402
 
 START, END = "<!-- wan:start -->", "<!-- wan:end -->"
 
@@ -77,40 +73,25 @@ def main() -> int:
     ap.add_argument("--small-kib", type=int, default=256)
     ap.add_argument("--projects", type=int, default=20)
     ap.add_argument("--files", type=int, default=5)
-    ap.add_argument("--runs", type=int, default=1)
-    ap.add_argument("--peers-bin", default=str(ROOT / ".venv-bench" / "bin"))
-    ap.add_argument("--out", default=str(ROOT / "docs"))
+    common_args(ap, runs=1)
     a = ap.parse_args()
     started = time.time()
-    work = Path(tempfile.mkdtemp(prefix="vam-wan-"))
-    server = SeaweedServer(work / "seaweed").start()
-    link = WanLink(("127.0.0.1", server.s3_port), a.rtt_ms / 1000, a.mbit * 1e6 / 8, a.handshake_rtts).start()
-    try:
-        make_bucket(server.endpoint, BUCKET)
-        accuracy = measure_link(link)
-        print(f"link: rtt {accuracy['rtt'] * 1000:.1f} ms, {accuracy['rate'] * 8 / 1e6:.1f} Mbit/s", flush=True)
-        b = Bench(work, link.url, Path(a.peers_bin), a.runs)
-        big = work / "data" / "big.bin"
-        make_file(big, a.big_mib * MiB, 1)
-        small = work / "data" / "small"
-        for i in range(a.small_count):
-            path = small / f"f{i:03d}.bin"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(os.urandom(a.small_kib * 1024))
-        run_wan(b, big, small, a.projects, a.files)
-        text = report(b, accuracy, a, started)
-    finally:
-        link.stop()
-        server.stop()
-        shutil.rmtree(work, ignore_errors=True)
-    doc = Path(a.out) / "BENCHMARKS.md"
-    old = doc.read_text() if doc.exists() else "# Benchmarks\n"
-    if START not in old:
-        old += f"\n## WAN (issue 15)\n\n{START}\n{END}\n"
-    head, _, rest = old.partition(START)
-    _, _, tail = rest.partition(END)
-    doc.write_text(f"{head}{START}\n{text}\n{END}{tail}")
-    print(text)
+    with seaweed("vam-wan-") as (work, server):
+        link = WanLink(("127.0.0.1", server.s3_port), a.rtt_ms / 1000, a.mbit * 1e6 / 8, a.handshake_rtts).start()
+        try:
+            accuracy = measure_link(link)
+            print(f"link: rtt {accuracy['rtt'] * 1000:.1f} ms, {accuracy['rate'] * 8 / 1e6:.1f} Mbit/s", flush=True)
+            b = Bench(work, link.url, Path(a.peers_bin), a.runs)
+            big = work / "data" / "big.bin"
+            make_file(big, a.big_mib * MiB, 1)
+            small = work / "data" / "small"
+            for i in range(a.small_count):
+                make_file(small / f"f{i:03d}.bin", a.small_kib * 1024, 100 + i)
+            run_wan(b, big, small, a.projects, a.files)
+            text = report(b, accuracy, a, started)
+        finally:
+            link.stop()
+    write_section(Path(a.out) / "BENCHMARKS.md", (START, END), text, "## WAN (issue 15)")
     return 0
 
 
