@@ -64,6 +64,20 @@ class World:
 PROJECT = "b65-guy-monroe-marketing-plan"
 
 
+def conflict_at_jan(world: World) -> None:
+    """``raw.mp4`` pushed by david and pulled by jan, then changed by both; david
+    pushes first, so jan's pull exits 1 and saves S3's version beside jan's as
+    ``raw.conflict-david-….mp4``. Files already in david's staging go up too."""
+    d, j = world.david, world.jan
+    make_mp4(world.staging(d) / "raw.mp4", "v1")
+    vam(d, "push", "b65")
+    vam(j, "pull", "b65")
+    make_mp4(world.staging(j) / "raw.mp4", "jan's cut")
+    make_mp4(world.staging(d) / "raw.mp4", "david's cut")
+    vam(d, "push", "b65")
+    vam(j, "pull", "b65", code=1)
+
+
 def s3_client(world_or_endpoint: World | str):
     import boto3
 

@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import PROJECT, World, git, make_mp4, vam
+from helpers import PROJECT, World, conflict_at_jan, git, make_mp4, vam
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -93,13 +93,7 @@ def test_all_brands(planted: World, tmp_path: Path) -> None:
 def test_dashboard_counts_what_the_issue_found_missing(world: World) -> None:
     # a leftover conflict copy, a PSD and a WAV under the size limit, cleanup --archive copies
     d, j = world.david, world.jan
-    make_mp4(world.staging(d) / "raw.mp4", "v1")
-    vam(d, "push", "b65")
-    vam(j, "pull", "b65")
-    make_mp4(world.staging(j) / "raw.mp4", "jan")
-    make_mp4(world.staging(d) / "raw.mp4", "david")
-    vam(d, "push", "b65")
-    vam(j, "pull", "b65", code=1)  # leaves raw.conflict-david-….mp4 beside jan's raw.mp4
+    conflict_at_jan(world)  # leaves raw.conflict-david-….mp4 beside jan's raw.mp4
     (j / PROJECT / "cover.psd").write_bytes(b"p" * 3000)
     (j / PROJECT / "voice.wav").write_bytes(b"w" * 5000)
     page = json.loads(vam(j, "dashboard", "--json").stdout)

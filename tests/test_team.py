@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
+from helpers import PROJECT, World, conflict_at_jan, git, make_mp4, md5, s3_client, vam
 
 from git_vam.testing.webhook import Webhook
 
@@ -291,13 +291,7 @@ def test_status_fits_80_columns_with_relative_times_summaries_and_the_extra_stat
     david, jan = world.david, world.jan
     long_name = "2026-12-01 interview with the client, camera B, take 3 (graded, final).mp4"
     make_mp4(world.staging(david) / long_name, "long")
-    make_mp4(world.staging(david) / "raw.mp4", "v1")
-    vam(david, "push", "b65")
-    vam(jan, "pull", "b65")
-    make_mp4(world.staging(jan) / "raw.mp4", "jan's cut")
-    make_mp4(world.staging(david) / "raw.mp4", "david's cut")
-    vam(david, "push", "b65")
-    vam(jan, "pull", "b65", code=1)  # a conflict: S3's version saved beside jan's
+    conflict_at_jan(world)  # S3's raw.mp4 saved beside jan's
     out = vam(jan, "status", env={"COLUMNS": "80"}).stdout  # at the repository root: every project
     lines = out.splitlines()
     assert lines and all(len(line) <= 80 for line in lines), out
