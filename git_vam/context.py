@@ -18,7 +18,7 @@ from git_vam.state import State
 if TYPE_CHECKING:
     import git as gitpython
 
-    from git_vam.s3.client import S3Store
+    from git_vam.s3.store import S3Store
 
 
 @dataclass
@@ -63,8 +63,8 @@ class Context:
         """The bucket; created on first use so commands that stay local never import boto3."""
         if self._store is None:
             from git_vam import trust
-            from git_vam.s3.client import S3Store
             from git_vam.s3.model import TransferConfig
+            from git_vam.s3.store import S3Store
 
             s = self.settings
             bucket = self.bucket  # "no bucket configured" comes first

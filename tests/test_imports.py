@@ -100,3 +100,64 @@ def test_lower_layers_never_import_commands_or_the_cli() -> None:
         and any(n.startswith(("git_vam.commands", "git_vam.cli")) for n in imported(tree))
     ]
     assert upward == []
+
+
+def imports_of(tree: ast.Module) -> list[tuple[str, list[str]]]:
+    """``(module, [names])`` of every ``from … import …`` in ``tree``."""
+    return [
+        (node.module, [a.name for a in node.names])
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    ]
+
+
+def test_s3_layers_import_only_downward() -> None:
+    # connection (client, errors) < bucket, upload, download < store: no circle
+    below = {
+        "git_vam/s3/connection.py": set(),
+        "git_vam/s3/upload.py": {"git_vam.s3.connection"},
+        "git_vam/s3/download.py": {"git_vam.s3.connection"},
+        "git_vam/s3/bucket.py": {"git_vam.s3.connection"},
+    }
+    layered = {
+        "git_vam.s3.connection",
+        "git_vam.s3.upload",
+        "git_vam.s3.download",
+        "git_vam.s3.bucket",
+        "git_vam.s3.store",
+    }
+    found = {
+        path: {m for m in imported(tree) if m in layered}
+        | {f"{m}.{n}" for m, names in imports_of(tree) if m == "git_vam.s3" for n in names}
+        & {f"git_vam.s3.{n}" for n in ("upload", "download", "store", "bucket", "connection")}
+        for path, tree in modules()
+        if path in below
+    }
+    assert found == below
+
+
+def test_nothing_imports_private_names_of_s3() -> None:
+    private = [
+        (path, module, name)
+        for path, tree in modules()
+        for module, names in imports_of(tree)
+        for name in names
+        if module.startswith("git_vam.s3") and name.startswith("_") and not path.startswith(module.replace(".", "/"))
+    ]
+    assert private == []
+
+
+def test_commands_reach_s3_and_the_planner_only_through_core() -> None:
+    # a command calls one core function and prints (STYLE.md): no S3Store calls,
+    # no planning of its own
+    reaching = [
+        path
+        for path, tree in modules()
+        if path.startswith("git_vam/commands/")
+        and (
+            any(m == "git_vam.plan" or m.startswith("git_vam.s3") for m in imported(tree))
+            or any(isinstance(n, ast.Attribute) and n.attr == "store" for n in ast.walk(tree))
+            or any(isinstance(n, ast.Attribute) and n.attr == "make_plan" for n in ast.walk(tree))
+        )
+    ]
+    assert reaching == []

@@ -15,8 +15,8 @@ from faults import InterceptProxy, MeetingProxy
 from helpers import PROJECT, World, big_file, git, md5, s3_client, vam
 
 from git_vam.errors import ConflictError, S3Error
-from git_vam.s3.client import S3Store
 from git_vam.s3.model import RemoteObject, TransferConfig, UploadJournal, multipart_etag, part_size_for
+from git_vam.s3.store import S3Store
 from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
 
 MiB = 1024**2

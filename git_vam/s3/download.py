@@ -10,13 +10,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import botocore.exceptions
 
 from git_vam.errors import S3Error
 from git_vam.fs import open_tmp, printable
 from git_vam.pool import check_cancelled, run_parallel
+from git_vam.s3.connection import Connection
 from git_vam.s3.model import (
     DOWNLOAD_CHUNK,
     HASH_READ,
@@ -27,9 +28,6 @@ from git_vam.s3.model import (
     multipart_etag,
     part_size_of,
 )
-
-if TYPE_CHECKING:
-    from git_vam.s3.client import S3Store
 
 RETRYABLE_STREAM_ERRORS: tuple[type[BaseException], ...] = (
     botocore.exceptions.ReadTimeoutError,
@@ -42,7 +40,7 @@ RETRYABLE_STREAM_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def download(
-    store: S3Store,
+    store: Connection,
     obj: RemoteObject,
     tmp: Path,
     *,

@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
+from git_vam.fs import printable
 from git_vam.version import Version
 
 MAX_PARTS = 10_000  # S3 limit: 10,000 parts per multipart upload
@@ -79,9 +80,34 @@ def multipart_etag(part_md5s: list[bytes]) -> str:
     return f"{hashlib.md5(b''.join(part_md5s)).hexdigest()}-{len(part_md5s)}"
 
 
-def meta_encode(value: str) -> str:
-    # S3 user metadata travels in HTTP headers: keep it ASCII, reversible.
-    return quote(value, safe=" !#$&'()*+,-./:;=?@[]^_`{|}~")
+def object_metadata(uploaded_by: str, uploaded_at: str, mtime: str = "") -> dict[str, str]:
+    """The user metadata every object carries besides its ``md5`` (DESIGN §4):
+    who uploaded it, when, and the file's mtime (UTC ISO-8601)."""
+    meta = {"uploaded-by": uploaded_by, "uploaded-at": uploaded_at}
+    if mtime:
+        meta["mtime"] = mtime
+    return meta
+
+
+def encode_metadata(metadata: dict[str, str], md5: str = "") -> dict[str, str]:
+    """``metadata`` (and ``md5``) as S3 user metadata: it travels in HTTP headers,
+    so values are kept ASCII by reversible percent-encoding."""
+    meta = {k: quote(v, safe=" !#$&'()*+,-./:;=?@[]^_`{|}~") for k, v in metadata.items()}
+    if md5:
+        meta["md5"] = md5
+    return meta
+
+
+def decode_metadata(raw: dict[str, str]) -> dict[str, str]:
+    """S3 user metadata as written by whoever uploaded (DESIGN §6): keys lower-case,
+    values decoded, control characters escaped, at most 200 characters; an ``md5``
+    that is not 32 hex digits is dropped."""
+    meta = {k.lower(): printable(unquote(v))[:200] for k, v in raw.items()}
+    if not is_md5(meta.get("md5", "").lower()):
+        meta.pop("md5", None)
+    else:
+        meta["md5"] = meta["md5"].lower()
+    return meta
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,7 +1,9 @@
-"""Uploads: conditional single PUTs and resumable multipart uploads streamed from
-the file, and ``StreamUpload``, a file object that streams into a multipart
-upload (archives). One part sender (``_send_slice``) serves PutObject and
-UploadPart; only the client's public API is used."""
+"""Uploads: conditional single PUTs, and one multipart engine (create → parts →
+complete with a condition → verify the ETag → abort on failure) with two
+inputs: a file, resumable from the parts already on S3 (``upload``), and a
+stream whose size is known only at the end (``StreamUpload``, archives). One
+part sender (``_send_slice``) serves PutObject and UploadPart; only the
+client's public API is used."""
 
 from __future__ import annotations
 
@@ -11,29 +13,25 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import botocore.exceptions
+from typing import Any
 
 from git_vam.errors import ConflictError, S3Error
 from git_vam.pool import CANCELLED, check_cancelled, run_parallel
+from git_vam.s3.connection import Connection, conditions
 from git_vam.s3.model import (
     HASH_READ,
     MAX_PARTS,
     Progress,
     Throttle,
     UploadJournal,
-    meta_encode,
+    encode_metadata,
     multipart_etag,
     part_size_for,
 )
 
-if TYPE_CHECKING:
-    from git_vam.s3.client import S3Store
-
 
 def upload(
-    store: S3Store,
+    store: Connection,
     path: Path,
     key: str,
     md5: str,
@@ -62,9 +60,8 @@ def upload(
     object whose ``md5`` metadata would be wrong.
     ``metadata`` values are made ASCII-safe (percent-encoding).
     """
-    meta = {k: meta_encode(v) for k, v in metadata.items()}
-    meta["md5"] = md5
-    cond = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
+    meta = encode_metadata(metadata, md5)
+    cond = conditions(if_match)
     size = path.stat().st_size
     if size < (store.transfer.multipart_threshold if threshold is None else threshold):
         return _put_single(store, path, key, md5, meta, cond, progress)
@@ -72,7 +69,7 @@ def upload(
 
 
 def _put_single(
-    store: S3Store,
+    store: Connection,
     path: Path,
     key: str,
     md5: str,
@@ -89,7 +86,7 @@ def _put_single(
 
 
 def _send_slice(
-    store: S3Store, call: Callable[..., Any], what: str, key: str, path: Path, offset: int, length: int,
+    store: Connection, call: Callable[..., Any], what: str, key: str, path: Path, offset: int, length: int,
     digest: bytes | None, progress: Progress | None, **args: Any,
 ) -> tuple[str, bytes]:  # fmt: skip
     """Send ``length`` bytes of ``path`` from ``offset`` as the body of ``call``
@@ -111,7 +108,7 @@ def _send_slice(
 
 
 def _put_multipart(
-    store: S3Store,
+    store: Connection,
     path: Path,
     key: str,
     size: int,
@@ -141,15 +138,7 @@ def _put_multipart(
         else:
             done = found
     if not upload_id:
-        resp = store.call(
-            store.client.create_multipart_upload,
-            key,
-            Bucket=store.bucket,
-            Key=key,
-            Metadata=meta,
-            **store.sse_args(),
-        )
-        upload_id = str(resp["UploadId"])
+        upload_id = _create(store, key, meta)
         done = {}
     lock = threading.Lock()
 
@@ -184,50 +173,74 @@ def _put_multipart(
             progress(length)
 
     run_parallel(send, [n for n in range(1, count + 1) if n not in done], store.jobs)
-    parts = [{"PartNumber": n, "ETag": done[n]["etag"]} for n in range(1, count + 1)]
     if not unchanged():
         store.abort_quietly(key, upload_id)
         if journal:
             journal.clear()
         raise S3Error(f"{path.name} changed while it was uploading; nothing was published.", "Run the push again.")
+    parts = [(done[n]["etag"], bytes.fromhex(done[n]["md5"])) for n in range(1, count + 1)]
+    return _complete(store, key, upload_id, parts, cond, journal=journal)
+
+
+def _create(store: Connection, key: str, meta: dict[str, str], **extra: Any) -> str:
+    """CreateMultipartUpload with the object's metadata (already encoded) and
+    SSE; returns the upload id."""
+    resp = store.call(
+        store.client.create_multipart_upload, key, Bucket=store.bucket, Key=key, Metadata=meta,
+        **extra, **store.sse_args(),
+    )  # fmt: skip
+    return str(resp["UploadId"])
+
+
+def _complete(
+    store: Connection, key: str, upload_id: str, parts: list[tuple[str, bytes]], cond: dict[str, Any],
+    *, journal: UploadJournal | None = None, again: str = "Run the push again.",
+) -> str:  # fmt: skip
+    """CompleteMultipartUpload of ``parts`` (``(ETag, MD5 digest)`` in part order)
+    under the write condition ``cond``; returns the object's ETag.
+
+    Raises ConflictError when the condition fails (the upload is aborted: its
+    parts are useless against someone else's newer object), S3Error when S3
+    assembled something other than the parts sent: without SSE the ETag must
+    be the MD5 of the part MD5s with ``-N`` (S3 limit: 10,000 parts)."""
+    if len(parts) > MAX_PARTS:
+        raise S3Error(f"{key} needed more than {MAX_PARTS} parts.", "Report this as a bug.")
+    numbered = [{"PartNumber": n, "ETag": etag} for n, (etag, _) in enumerate(parts, 1)]
     try:
-        resp = store.client.complete_multipart_upload(
-            Bucket=store.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}, **cond
-        )
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        err = store.translate(exc, key)
-        if isinstance(err, ConflictError):
-            # The parts are useless against someone else's newer object.
-            store.abort_quietly(key, upload_id)
-            if journal:
-                journal.clear()
-        raise err from exc
+        resp = store.call(
+            store.client.complete_multipart_upload, key, Bucket=store.bucket, Key=key, UploadId=upload_id,
+            MultipartUpload={"Parts": numbered}, **cond,
+        )  # fmt: skip
+    except ConflictError:
+        store.abort_quietly(key, upload_id)
+        if journal:
+            journal.clear()
+        raise
     if journal:
         journal.clear()
     etag = str(resp["ETag"])
-    expected = multipart_etag([bytes.fromhex(done[n]["md5"]) for n in range(1, count + 1)])
+    expected = multipart_etag([digest for _, digest in parts])
     if not store.sse and etag.strip('"') != expected:
-        raise S3Error(f"S3 assembled {key} as {etag}, expected {expected}.", "Run the push again.")
+        raise S3Error(f"S3 assembled {key} as {etag}, expected {expected}.", again)
     return etag
 
 
 def _parts_on_s3(
-    store: S3Store, key: str, upload_id: str, saved: dict[int, dict[str, str]]
+    store: Connection, key: str, upload_id: str, saved: dict[int, dict[str, str]]
 ) -> dict[int, dict[str, str]] | None:
     """Parts of ``upload_id`` that S3 holds and that match what we recorded
     sending (same MD5); None when S3 no longer knows the upload."""
     found: dict[int, dict[str, str]] = {}
-    try:
-        for page in store.client.get_paginator("list_parts").paginate(Bucket=store.bucket, Key=key, UploadId=upload_id):
-            for part in page.get("Parts", []):
-                n = int(part["PartNumber"])
-                etag = str(part["ETag"])
-                if n in saved and saved[n]["md5"] == etag.strip('"'):
-                    found[n] = {"etag": etag, "md5": saved[n]["md5"]}
-    except botocore.exceptions.ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchUpload", "404"):
-            return None
-        raise store.translate(exc, key) from exc
+    pages = store.client.get_paginator("list_parts").paginate(Bucket=store.bucket, Key=key, UploadId=upload_id)
+    listed = store.call(lambda: list(pages), key, tolerate={"NoSuchUpload": None, "404": None})
+    if listed is None:
+        return None
+    for page in listed:
+        for part in page.get("Parts", []):
+            n = int(part["PartNumber"])
+            etag = str(part["ETag"])
+            if n in saved and saved[n]["md5"] == etag.strip('"'):
+                found[n] = {"etag": etag, "md5": saved[n]["md5"]}
     return found
 
 
@@ -241,13 +254,13 @@ class StreamUpload:
     """
 
     def __init__(
-        self, store: S3Store, key: str, *, part_size: int, metadata: dict[str, str], storage_class: str,
+        self, store: Connection, key: str, *, part_size: int, metadata: dict[str, str], storage_class: str,
         if_match: str = "", progress: Progress | None = None,
     ) -> None:  # fmt: skip
         from concurrent.futures import Future, ThreadPoolExecutor
 
         self.store, self.key, self.part_size = store, key, part_size
-        self.cond = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
+        self.cond = conditions(if_match)
         self.progress = progress
         self._digest = hashlib.md5()
         self._buffer = bytearray()
@@ -257,11 +270,7 @@ class StreamUpload:
         self._slots = threading.Semaphore(max(1, store.jobs) * 2)  # bounded memory: 2 × jobs parts
         self.size = 0
         extra = {"StorageClass": storage_class} if storage_class and storage_class != "STANDARD" else {}
-        resp = store.call(
-            store.client.create_multipart_upload, key, Bucket=store.bucket, Key=key,
-            Metadata={k: meta_encode(v) for k, v in metadata.items()}, **extra, **store.sse_args(),
-        )  # fmt: skip
-        self.upload_id = str(resp["UploadId"])
+        self.upload_id = _create(store, key, encode_metadata(metadata), **extra)
 
     @property
     def md5(self) -> str:
@@ -309,15 +318,8 @@ class StreamUpload:
                 self._buffer.clear()
             for f in self._futures:
                 f.result()
-            numbers = sorted(self._parts)
-            if len(numbers) > MAX_PARTS:
-                raise S3Error(f"{self.key} needed more than {MAX_PARTS} parts.", "Report this as a bug.")
-            resp = self.store.call(
-                self.store.client.complete_multipart_upload, self.key, Bucket=self.store.bucket, Key=self.key,
-                UploadId=self.upload_id,
-                MultipartUpload={"Parts": [{"PartNumber": n, "ETag": self._parts[n][0]} for n in numbers]},
-                **self.cond,
-            )  # fmt: skip
+            parts = [self._parts[n] for n in sorted(self._parts)]
+            return _complete(self.store, self.key, self.upload_id, parts, self.cond, again="Run the archive again.")
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
                 CANCELLED.set()  # the parts in flight stop at their next chunk
@@ -325,11 +327,6 @@ class StreamUpload:
             raise
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
-        etag = str(resp["ETag"])
-        expected = multipart_etag([self._parts[n][1] for n in sorted(self._parts)])
-        if not self.store.sse and etag.strip('"') != expected:
-            raise S3Error(f"S3 assembled {self.key} as {etag}, expected {expected}.", "Run the archive again.")
-        return etag
 
     def abort(self) -> None:
         self.store.abort_quietly(self.key, self.upload_id)
@@ -385,21 +382,3 @@ class _FileSlice:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-EXPECT_MIN = 8 * 1024**2  # bytes: smaller bodies go without Expect: 100-continue
-
-
-def no_expect_for_small_bodies(params: dict[str, Any], **_: Any) -> None:
-    """botocore asks for ``Expect: 100-continue`` on every file-like body, which
-    holds each PUT for one round trip before its first byte (220 ms from Asia to
-    us-east-1: the whole cost of a small file). Below ``EXPECT_MIN`` the body
-    costs less to send than that wait; a refused request (412, 403) wastes at
-    most that much upload. Large parts keep the handshake."""
-    from botocore.utils import determine_content_length
-
-    body = params.get("body")
-    if "Expect" in params.get("headers", {}) and body is not None:
-        size = determine_content_length(body)
-        if size is not None and size < EXPECT_MIN:
-            del params["headers"]["Expect"]
