@@ -266,7 +266,7 @@ def check_gitignore(root: Path, video_exts: tuple[str, ...]) -> list[tuple[str, 
     ``.git/info/exclude``, ``core.excludesFile``, negations such as
     ``!b67/final/*.mp4``), in every project folder and every folder that has a
     ``.gitignore`` of its own."""
-    from git_vam.repo import all_projects
+    from git_vam.projects import all_projects
 
     listed = git.run(root, "ls-files", "-z", "-co", "--exclude-standard", "--", ":(glob)**/.gitignore").stdout
     nested = {os.path.dirname(p.decode("utf-8", "replace")) for p in listed.split(b"\0") if p}

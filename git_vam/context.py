@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from git_vam import config, git, layout
-from git_vam import repo as gitrepo
+from git_vam import projects as projects_mod
 from git_vam.errors import ConfigError
 from git_vam.fs import printable
 from git_vam.state import State
 
 if TYPE_CHECKING:
-    import git as gitpython
-
     from git_vam.s3.store import S3Store
 
 
@@ -31,14 +29,6 @@ class Context:
     cwd: Path
     quick: bool = False  # hooks: one attempt, short connect timeout, so git is never held up
     _store: S3Store | None = None
-    _repo: gitpython.Repo | None = None
-
-    @property
-    def repo(self) -> gitpython.Repo:
-        """GitPython's view, opened on first use (only commands that commit need it)."""
-        if self._repo is None:
-            self._repo = git.open_repo(self.root)
-        return self._repo
 
     @property
     def brand(self) -> str:
@@ -101,17 +91,17 @@ class Context:
         made against another server, bucket or prefix say nothing about this one)."""
         return f"{self.settings.endpoint or 'aws'} {self.bucket}/{self.staging_prefix(project)}"
 
-    def projects(self, names: tuple[str, ...], use_all: bool) -> list[gitrepo.Project]:
-        return gitrepo.resolve_projects(self.root, names, use_all, self.cwd)
+    def projects(self, names: tuple[str, ...], use_all: bool) -> list[projects_mod.Project]:
+        return projects_mod.resolve_projects(self.root, names, use_all, self.cwd)
 
-    def targets(self, names: tuple[str, ...], use_all: bool, *, s3_only: bool = False) -> list[gitrepo.Target]:
+    def targets(self, names: tuple[str, ...], use_all: bool, *, s3_only: bool = False) -> list[projects_mod.Target]:
         """Projects, or files and folders of their ``s3-staging/`` (``repo.resolve_targets``).
         With ``s3_only`` a full project name that exists only on S3 counts too (one listing)."""
 
         def on_s3() -> set[str]:
             return self.store.list_folders(self.brand_prefix)
 
-        return gitrepo.resolve_targets(self.root, names, use_all, self.cwd, on_s3 if s3_only else None)
+        return projects_mod.resolve_targets(self.root, names, use_all, self.cwd, on_s3 if s3_only else None)
 
 
 def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None, *, quick: bool = False) -> Context:

@@ -102,6 +102,12 @@ def real_dir(path: Path, below: Path) -> bool:
     return True
 
 
+def is_real_file(path: Path, below: Path) -> bool:
+    """Whether ``path`` is a regular file (not a link) in a folder reached from
+    ``below`` through real folders only (``real_dir``)."""
+    return real_dir(path.parent, below) and path.is_file() and not path.is_symlink()
+
+
 def check_folder(path: Path, below: Path, what: str) -> None:
     """Raise UnsafePath (exit 1) when ``path`` exists but is not a real folder
     under ``below`` (a symlink somewhere on the way, or a file)."""

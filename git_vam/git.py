@@ -3,19 +3,15 @@
 
 Plain subprocesses, not GitPython, on the paths that run on every commit and
 every hook (GitPython's import alone costs more than the call); GitPython is
-used only to commit, where its error type carries git's message.
+used only here, only to commit, where its error type carries git's message.
 """
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from git_vam.errors import UsageError, VamError
-
-if TYPE_CHECKING:
-    import git as gitpython
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # git's well-known empty tree
 ZERO = "0" * 40  # git's "no commit" in hook arguments
@@ -122,29 +118,7 @@ def last_commit_time(root: Path, path: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def open_repo(cwd: Path | None = None) -> gitpython.Repo:
-    """GitPython's view of the repository containing ``cwd`` (to commit); raises
-    UsageError (exit 2) outside one or in a bare one."""
-    import git as gitpython
-
-    try:
-        repo = gitpython.Repo(cwd or Path.cwd(), search_parent_directories=True)
-    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-        raise UsageError(
-            "Not inside a git repository.",
-            "Run git vam inside a brand repository (e.g. v-appydave/), or `git init` one first.",
-        ) from None
-    if repo.bare or repo.working_tree_dir is None:
-        raise UsageError("This is a bare repository.", "Run git vam in a clone with a working tree.")
-    return repo
-
-
-def root_of(repo: gitpython.Repo) -> Path:
-    assert repo.working_tree_dir is not None
-    return Path(repo.working_tree_dir).resolve()
-
-
-def commit_paths(repo: gitpython.Repo, paths: list[str], message: str) -> bool:
+def commit_paths(root: Path, paths: list[str], message: str) -> bool:
     """Commit exactly ``paths`` (repository-relative), leaving other staged work alone.
 
     Returns False when none of them changed. Raises VamError when git refuses
@@ -153,16 +127,51 @@ def commit_paths(repo: gitpython.Repo, paths: list[str], message: str) -> bool:
     import git as gitpython
 
     try:
+        repo = gitpython.Repo(root)
         repo.git.add("--", *paths)
         if not repo.git.status("--porcelain", "--", *paths).strip():
             return False
         # `git commit --only -- paths` commits just these paths' working-tree
         # content; whatever else is staged stays staged for the user's commit.
         repo.git.commit("--only", "-m", message, "--", *paths)
-    except gitpython.GitCommandError as exc:
-        detail = (exc.stderr or str(exc)).strip().splitlines()
+    except (gitpython.GitCommandError, gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError) as exc:
+        detail = (getattr(exc, "stderr", "") or str(exc)).strip().splitlines()
         raise VamError(
             f"git could not commit the manifest: {detail[-1] if detail else exc}",
             "Fix that (e.g. `git config user.name` / `user.email`), then commit " + " ".join(paths) + " yourself.",
         ) from None
     return True
+
+
+def set_config(root: Path, file: Path, key: str, value: str) -> None:
+    """``git config -f FILE KEY VALUE`` (e.g. ``.vamconfig``, git-config syntax)."""
+    run(root, "config", "-f", str(file), key, value)
+
+
+def fork_point(root: Path, old: str, new: str) -> str:
+    """Where the commits that came in start: the merge base of ``old`` and ``new``
+    (after a rebase, the old upstream; after a merge, that of its two parents).
+
+    Comparing from there rather than from ``old`` matters because every push
+    commits the manifest from what S3 holds: a local manifest commit may already
+    name a file a collaborator pushed, and the diff from ``old`` would miss it."""
+    base = out(root, "merge-base", old, new, check=False).strip()
+    if base == old:
+        parents = out(root, "rev-list", "--parents", "-n1", new, check=False).split()[1:]
+        if len(parents) == 2:  # a merge commit: what its other side brought in
+            base = out(root, "merge-base", *parents, check=False).strip() or base
+    return base or old
+
+
+def rebase_in_progress(root: Path) -> bool:
+    """Whether a rebase is stopped or replaying commits in this work tree."""
+    return git_path(root, "rebase-merge").exists() or git_path(root, "rebase-apply").exists()
+
+
+def unpushed_base(root: Path, commit: str) -> str:
+    """The parent of the oldest commit in ``commit``'s history that no
+    remote-tracking branch has (``""`` for a root commit: compare with nothing)."""
+    oldest = out(root, "rev-list", "--reverse", commit, "--not", "--remotes", check=False).split()
+    if not oldest:
+        return commit
+    return out(root, "rev-parse", "-q", "--verify", f"{oldest[0]}~1", check=False).strip()

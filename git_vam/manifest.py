@@ -130,40 +130,138 @@ def load(path: Path, brand: str, project: str) -> Manifest:
             f"by deleting it and running `git vam pull {project}`.",
         ) from None
     extra = {k: v for k, v in data.items() if k not in ("version", "brand", "project", "files")}
-    if "archive" in extra and not valid_archive_record(extra["archive"]):
+    if "archive" in extra and ArchiveRecord.from_json(extra["archive"]) is None:
         del extra["archive"]  # a record of the wrong shape is no record (it would crash its readers)
     return Manifest(printable(data.get("brand") or brand), project, files, extra)
 
 
-def valid_archive_record(record: Any) -> bool:
-    """Whether ``record`` has the shape ``archive`` writes: ``key``, ``md5`` and
-    ``storage_class`` strings, ``size`` and ``files`` whole numbers, ``members``
-    (when present) ``{path: {"md5", "size"}}``."""
-    if not isinstance(record, dict) or not isinstance(record.get("key"), str) or not record["key"]:
-        return False
-    numbers = all(type(record.get(k, 0)) is int for k in ("size", "files"))  # bool is no size
-    texts = all(isinstance(record.get(k, ""), str) for k in ("md5", "storage_class", "archived_by", "archived_at"))
-    members = record.get("members", {})
-    shaped = isinstance(members, dict) and all(
-        isinstance(m, dict) and isinstance(m.get("md5"), str) and type(m.get("size")) is int for m in members.values()
-    )
-    return numbers and texts and shaped
+TEXT_FIELDS = ("md5", "etag", "storage_class", "archived_by", "archived_at")
 
 
-def archive_records(manifest: Manifest) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """One archive of the project as ``archive`` recorded it: the object's ``key``,
+    its ``size`` (bytes), ``md5`` and ``etag``, ``storage_class``, the number of
+    ``files``, who archived it and when (UTC ISO-8601), and ``members``:
+    ``{path inside the project: {"md5", "size"}}``, each hashed in the read that
+    fed the tar. Fields it does not know are kept in ``extra``."""
+
+    key: str
+    size: int = 0
+    md5: str = ""
+    etag: str = ""
+    storage_class: str = ""
+    files: int = 0
+    archived_by: str = ""
+    archived_at: str = ""
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def md5s(self) -> set[str]:
+        """The MD5s of every member: what this archive holds a verified copy of."""
+        return {m["md5"] for m in self.members.values()}
+
+    def to_json(self) -> dict[str, Any]:
+        data = dict(self.extra)
+        data.update(
+            key=self.key, size=self.size, md5=self.md5, etag=self.etag, storage_class=self.storage_class,
+            files=self.files, archived_by=self.archived_by, archived_at=self.archived_at, members=self.members,
+        )  # fmt: skip
+        return data
+
+    @classmethod
+    def from_json(cls, data: Any) -> ArchiveRecord | None:
+        """The record, or None when ``data`` does not have the shape ``archive``
+        writes (it came through git from someone else: a record of the wrong
+        shape is no record, it would crash its readers)."""
+        if not isinstance(data, dict) or not isinstance(data.get("key"), str) or not data["key"]:
+            return None
+        numbers = all(type(data.get(k, 0)) is int for k in ("size", "files"))  # bool is no size
+        texts = all(isinstance(data.get(k, ""), str) for k in TEXT_FIELDS)
+        members = data.get("members", {})
+        shaped = isinstance(members, dict) and all(
+            isinstance(m, dict) and isinstance(m.get("md5"), str) and type(m.get("size")) is int
+            for m in members.values()
+        )
+        if not (numbers and texts and shaped):
+            return None
+        known = {f: data[f] for f in ("key", "size", "files", *TEXT_FIELDS) if f in data}
+        extra = {k: v for k, v in data.items() if k not in known and k != "members"}
+        return cls(**known, members=dict(members), extra=extra)
+
+
+def archive_records(manifest: Manifest) -> list[ArchiveRecord]:
     """Every archive record of the project, oldest first (``archive`` is the newest;
     ``earlier_archives`` keeps the ones before it: an archive record is never dropped)."""
-    earlier = [r for r in manifest.extra.get("earlier_archives") or [] if valid_archive_record(r)]
-    newest = manifest.extra.get("archive")
-    return earlier + ([newest] if isinstance(newest, dict) else [])
+    raw = [*(manifest.extra.get("earlier_archives") or []), manifest.extra.get("archive")]
+    return [r for r in map(ArchiveRecord.from_json, raw) if r is not None]
 
 
-def add_archive_record(manifest: Manifest, record: dict[str, Any]) -> None:
+def archived_md5s(manifest: Manifest) -> set[str]:
+    """The MD5 of every file that one of the project's archive records holds."""
+    return {md5 for record in archive_records(manifest) for md5 in record.md5s()}
+
+
+def add_archive_record(manifest: Manifest, record: ArchiveRecord) -> None:
     """Make ``record`` the newest archive record, keeping the previous ones."""
     current = manifest.extra.get("archive")
     if isinstance(current, dict):
         manifest.extra["earlier_archives"] = [*(manifest.extra.get("earlier_archives") or []), current]
-    manifest.extra["archive"] = record
+    manifest.extra["archive"] = record.to_json()
+
+
+@dataclass(frozen=True)
+class Change:
+    """How one path's entry differs between two manifests (``None``: no entry)."""
+
+    rel: str
+    old: Entry | None
+    new: Entry | None
+
+    @property
+    def new_version(self) -> bool:
+        """``new`` is a live version that ``old`` did not have (absent, deleted or another MD5)."""
+        return (
+            self.new is not None
+            and not self.new.deleted
+            and (self.old is None or self.old.deleted or self.old.md5 != self.new.md5)
+        )
+
+    @property
+    def new_deletion(self) -> bool:
+        """``new`` is a tombstone of a file ``old`` had live."""
+        return self.new is not None and self.new.deleted and self.old is not None and not self.old.deleted
+
+
+def changes(old: Manifest, new: Manifest) -> list[Change]:
+    """Every path whose entry differs between ``old`` and ``new``, sorted by path."""
+    rels = sorted(set(old.files) | set(new.files))
+    return [Change(r, old.files.get(r), new.files.get(r)) for r in rels if old.files.get(r) != new.files.get(r)]
+
+
+def load_at(root: Path, commit: str, path: str) -> Manifest:
+    """The manifest committed at ``commit:path`` (``path`` relative to the work tree
+    ``root``); an empty one when absent or not a manifest. It came through git
+    from someone else: entries of the wrong shape are left out, names are kept
+    as written (callers check them, DESIGN §6)."""
+    from git_vam import git
+
+    project = path.split("/")[0]
+    empty = Manifest("", project)
+    try:
+        data = json.loads(git.show(root, commit, path) or "{}")
+    except ValueError:
+        return empty
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        return empty
+    entries = {}
+    for rel, entry in files.items():
+        try:
+            entries[str(rel)] = Entry.from_json(entry)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+    return Manifest(printable(data.get("brand") or ""), project, entries)
 
 
 def save(path: Path, manifest: Manifest) -> bool:

@@ -103,7 +103,7 @@ def _project_row(b: dict[str, Any], p: dict[str, Any]) -> str:
 
 
 def render_dashboard(data: dict[str, Any]) -> str:
-    """The whole page for ``data`` as collected by ``commands.dashboard``."""
+    """The whole page for ``data`` as collected by ``core.dashboard``."""
     brands = data["brands"]
     projects = [(b, p) for b in brands for p in b["projects"]]
     staging = sum(p["staging_bytes"] for _, p in projects)

@@ -12,7 +12,7 @@ from helpers import git, vam
 from git_vam import config
 from git_vam.context import Context
 from git_vam.errors import ConfigError, UsageError
-from git_vam.repo import resolve_projects
+from git_vam.projects import resolve_projects
 from git_vam.state import State
 
 

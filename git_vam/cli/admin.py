@@ -45,7 +45,7 @@ def install(force: bool, is_global: bool, as_json: bool, **_: Any) -> int:
 
     if is_global:
         return _report(hooks.install_global(), as_json)
-    return _report(hooks.install(git.root_of(git.open_repo()), force=force), as_json)
+    return _report(hooks.install(git.locate()[0], force=force), as_json)
 
 
 @cli.command()
@@ -57,7 +57,7 @@ def uninstall(is_global: bool, as_json: bool, **_: Any) -> int:
 
     if is_global:
         return _report(hooks.uninstall_global(), as_json)
-    return _report(hooks.uninstall(git.root_of(git.open_repo())), as_json)
+    return _report(hooks.uninstall(git.locate()[0]), as_json)
 
 
 @cli.command(hidden=True, context_settings={"ignore_unknown_options": True})

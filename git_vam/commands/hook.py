@@ -15,17 +15,18 @@ pre-commit framework.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 from git_vam import git
-from git_vam.git import EMPTY_TREE, ZERO
+from git_vam.core import autopull, verify
+from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.fs import printable
+from git_vam.git import ZERO
 from git_vam.hooks import LEGACY, hooks_dir
-from git_vam.layout import MANIFEST_GLOB
+from git_vam.units import human_size
 
 
 def run(name: str, args: list[str]) -> int:
@@ -50,7 +51,7 @@ def run(name: str, args: list[str]) -> int:
         return auto_pull(root, "ORIG_HEAD", "HEAD")
     if name == "post-checkout":
         prev, new, flag = (args + ["", "", "1"])[:3]
-        if flag == "0" or rebase_in_progress(root):
+        if flag == "0" or git.rebase_in_progress(root):
             return 0  # a file checkout, or a rebase replaying commits
         return auto_pull(root, prev, new)
     if name == "post-rewrite":
@@ -59,16 +60,12 @@ def run(name: str, args: list[str]) -> int:
         if os.environ.get("PRE_COMMIT_REWRITE_COMMAND") is not None:
             return auto_pull(root, "ORIG_HEAD", "HEAD") if os.environ["PRE_COMMIT_REWRITE_COMMAND"] == "rebase" else 0
         if os.environ.get("PRE_COMMIT_CHECKOUT_TYPE") is not None:
-            if os.environ["PRE_COMMIT_CHECKOUT_TYPE"] == "0" or rebase_in_progress(root):
+            if os.environ["PRE_COMMIT_CHECKOUT_TYPE"] == "0" or git.rebase_in_progress(root):
                 return 0
             return auto_pull(root, os.environ.get("PRE_COMMIT_FROM_REF", ""), os.environ.get("PRE_COMMIT_TO_REF", ""))
         return auto_pull(root, "ORIG_HEAD", "HEAD")
     print(f"git vam: unknown hook {name!r}", file=sys.stderr)
     return 2
-
-
-def rebase_in_progress(root: Path) -> bool:
-    return git.git_path(root, "rebase-merge").exists() or git.git_path(root, "rebase-apply").exists()
 
 
 def pre_commit(root: Path) -> int:
@@ -77,49 +74,8 @@ def pre_commit(root: Path) -> int:
     return check.run_staged(root, None)
 
 
-def fork_point(root: Path, old: str, new: str) -> str:
-    """Where the commits that came in start: the merge base of ``old`` and ``new``
-    (after a rebase, the old upstream; after a merge, that of its two parents).
-
-    Comparing from there rather than from ``old`` matters because every push
-    commits the manifest from what S3 holds: a local manifest commit may already
-    name a file a collaborator pushed, and the diff from ``old`` would miss it."""
-    base = git.out(root, "merge-base", old, new, check=False).strip()
-    if base == old:
-        parents = git.out(root, "rev-list", "--parents", "-n1", new, check=False).split()[1:]
-        if len(parents) == 2:  # a merge commit: what its other side brought in
-            base = git.out(root, "merge-base", *parents, check=False).strip() or base
-    return base or old
-
-
-def changed_manifests(root: Path, old: str, new: str) -> list[str]:
-    """Manifest paths that differ between commits ``old`` and ``new`` (one git call)."""
-    return git.changed_paths(root, old, new, MANIFEST_GLOB)
-
-
-def manifest_at(root: Path, commit: str, path: str) -> dict[str, Any]:
-    """The manifest JSON at ``commit:path``, ``{}`` when absent or unreadable."""
-    text = git.show(root, commit, path)
-    if text is None:
-        return {}
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def changed_entries(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Live entries of ``new`` that are absent from ``old`` or have another MD5."""
-    before = old.get("files") or {}
-    out = {}
-    for rel, entry in (new.get("files") or {}).items():
-        if not isinstance(entry, dict) or entry.get("deleted"):
-            continue
-        prev = before.get(rel)
-        if not isinstance(prev, dict) or prev.get("deleted") or prev.get("md5") != entry.get("md5"):
-            out[rel] = entry
-    return out
+def say(text: str) -> None:
+    print(f"git vam: {printable(text)}", file=sys.stderr)
 
 
 def auto_pull(root: Path, old_ref: str, new_ref: str) -> int:
@@ -127,66 +83,78 @@ def auto_pull(root: Path, old_ref: str, new_ref: str) -> int:
     to ``new_ref``. Always returns 0: a hook must never fail the git command."""
     try:
         _warn_tracked(root)
-        old, new = git.resolve(root, old_ref), git.resolve(root, new_ref)
-        if not old or not new or old == new:
-            return 0
-        old = fork_point(root, old, new)
-        paths = changed_manifests(root, old, new)
-        if not paths:
-            return 0  # the common case: no network, no heavy imports
-        wanted = {p.split("/")[0]: changed_entries(manifest_at(root, old, p), manifest_at(root, new, p)) for p in paths}
-        wanted = {project: entries for project, entries in wanted.items() if entries}
-        if not wanted:
-            return 0
-        from git_vam.commands import autopull
-
-        autopull.run(root, wanted)
+        wanted = autopull.arrived(root, old_ref, new_ref)
+        if wanted:  # else the common case: no network, no heavy imports
+            _pull(root, wanted)
     except Exception as exc:  # noqa: BLE001 - a hook must never break git
-        print(f"git vam: could not pull staging files ({exc}); run `git vam pull --all` later.", file=sys.stderr)
+        say(f"could not pull staging files ({exc}); run `git vam pull --all` later.")
     return 0
+
+
+def _pull(root: Path, wanted: autopull.Wanted) -> None:
+    from git_vam import output
+    from git_vam.context import open_context
+    from git_vam.errors import VamError
+
+    ctx = open_context(root, quick=True)
+    names = " ".join(sorted(wanted))
+    if not ctx.settings.auto_pull:
+        say(f"new staging files in {names}; run `git vam pull {names}` (vam.autoPull is off)")
+        return
+    try:
+        result = autopull.auto_pull(ctx, wanted, output.reporter(False, False))
+    except VamError as exc:
+        say(f"could not pull staging files: {exc.message} Run `git vam pull {names}` later.")
+        return
+    for report in result.reports:
+        name = report.project
+        for note in report.notes:
+            say(f"{name}: {note}")
+        pulled = [o for o in report.outcomes if o.ok]
+        if pulled:
+            say(f"pulled {len(pulled)} file(s) into {name}/s3-staging/ ({human_size(sum(o.bytes for o in pulled))})")
+        for o in report.outcomes:
+            if not o.ok:
+                say(f"{name}/{o.item.rel}: {o.message}")
+        for i in report.too_big:
+            size = human_size(i.remote.size if i.remote else 0)
+            say(f"{name}/{i.rel} ({size}) is over vam.autoPullMaxSize; run `git vam pull {name}`")
 
 
 def _warn_tracked(root: Path) -> None:
     """One line per tracked s3-staging path or .video-tools.env (DESIGN §6)."""
     from git_vam.check import tracked_risks
-    from git_vam.fs import printable
 
     for path in tracked_risks(root):
-        print(
-            f"git vam: warning: git tracks {printable(path)}; checkouts may overwrite local staging files "
-            "(run `git vam check --gitignore`).",
-            file=sys.stderr,
+        say(
+            f"warning: git tracks {path}; checkouts may overwrite local staging files "
+            "(run `git vam check --gitignore`)."
         )
 
 
 def pre_push(root: Path, stdin: str) -> int:
-    """Make sure S3 holds every manifest entry the pushed commits name."""
-    lines = [line.split() for line in stdin.splitlines() if line.strip()]
-    if not lines and os.environ.get("PRE_COMMIT_TO_REF"):  # the pre-commit framework passes refs in env
-        lines = [["", os.environ["PRE_COMMIT_TO_REF"], "", os.environ.get("PRE_COMMIT_FROM_REF", ZERO)]]
-    wanted: dict[str, dict[str, dict[str, Any]]] = {}
-    for fields in lines:
-        if len(fields) < 4 or fields[1] == ZERO:
-            continue  # a branch deletion pushes no content
-        local, remote = fields[1], fields[3]
-        base = git.resolve(root, remote) if remote != ZERO else ""
-        if not base:
-            base = _merge_base_with_remotes(root, local) or EMPTY_TREE
-        for path in changed_manifests(root, base, local):
-            entries = changed_entries(manifest_at(root, base, path), manifest_at(root, local, path))
-            if entries:
-                wanted.setdefault(path.split("/")[0], {}).update(entries)
+    """Make sure S3 holds every manifest entry the pushed commits name; 1 (stop the
+    push) only when some exist nowhere."""
+    refs = [(f[1], f[3]) for f in (line.split() for line in stdin.splitlines()) if len(f) >= 4]
+    if not refs and os.environ.get("PRE_COMMIT_TO_REF"):  # the pre-commit framework passes refs in env
+        refs = [(os.environ["PRE_COMMIT_TO_REF"], os.environ.get("PRE_COMMIT_FROM_REF", ZERO))]
+    wanted = verify.pushed_entries(root, refs)
     if not wanted:
-        return 0
-    from git_vam.commands import prepush
+        return EXIT_OK
+    from git_vam.context import open_context
+    from git_vam.errors import VamError
 
-    return prepush.run(root, wanted)
-
-
-def _merge_base_with_remotes(root: Path, commit: str) -> str:
-    """The parent of the oldest commit in ``commit``'s history that no
-    remote-tracking branch has ("" for a root commit: compare with nothing)."""
-    oldest = git.out(root, "rev-list", "--reverse", commit, "--not", "--remotes", check=False).split()
-    if not oldest:
-        return commit
-    return git.out(root, "rev-parse", "-q", "--verify", f"{oldest[0]}~1", check=False).strip()
+    try:
+        ctx = open_context(root, quick=True)  # bounded in time (DESIGN §5)
+        with ctx.state:
+            missing = verify.ensure_on_s3(ctx, wanted, say)
+    except VamError as exc:
+        # Unverifiable is not "exists nowhere": warn and let the push go.
+        say(f"could not check S3 before the push: {exc.message}")
+        return EXIT_OK
+    for path in missing:
+        say(f"{path}: named by the manifest you are pushing, but neither on S3 nor in your s3-staging/")
+    if missing:
+        say("push stopped. Put the files back and run `git vam push`, or push anyway with VAM_SKIP_HOOKS=1 git push.")
+        return EXIT_INCOMPLETE
+    return EXIT_OK

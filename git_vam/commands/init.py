@@ -12,26 +12,25 @@ from git_vam.layout import CONFIG_FILE
 def run(
     cwd: Path, *, bucket: str | None, endpoint: str | None, prefix: str | None, region: str | None, as_json: bool
 ) -> int:
-    r = git.open_repo(cwd)
-    root = git.root_of(r)
+    root, git_dir = git.locate(cwd)
     conf = root / CONFIG_FILE
     existing = config.load(root, environ={}) if conf.exists() else None
     wanted = {"bucket": bucket, "endpoint": endpoint, "stagingPrefix": prefix, "region": region}
     changed = []
     for name, value in wanted.items():
         if value is not None:
-            r.git.config("-f", str(conf), f"vam.{name}", value)
+            git.set_config(root, conf, f"vam.{name}", value)
             changed.append(f"vam.{name}={value}")
     if existing is None or existing.origins.get("brand") != CONFIG_FILE:
         # Pin the brand: a collaborator who clones into another folder name must
         # still use the same S3 keys.
-        r.git.config("-f", str(conf), "vam.brand", root.name)
+        git.set_config(root, conf, "vam.brand", root.name)
         changed.append(f"vam.brand={root.name}")
     settings = config.load(root)
     # the user set the destination here: this clone trusts it (DESIGN §6)
     from git_vam import trust
 
-    trust.accept(Path(r.git_dir) / "vam", settings)
+    trust.accept(git_dir / "vam", settings)
     wrote_ignore = gitignore.write_block(root / ".gitignore", settings.video_extensions)
     from git_vam import hooks
 

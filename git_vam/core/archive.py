@@ -37,8 +37,8 @@ from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import UsageError, VamError
 from git_vam.git import commit_paths, last_commit_time
 from git_vam.layout import MANIFEST_NAME, STAGING_DIR, archive_base, compact, utc_now
-from git_vam.repo import Project, all_projects
-from git_vam.s3.model import RemoteObject, part_size_for
+from git_vam.projects import Project, all_projects
+from git_vam.s3.model import RemoteObject, object_metadata, part_size_for
 from git_vam.s3.upload import StreamUpload
 from git_vam.state import md5_file
 
@@ -111,7 +111,7 @@ def holding_archive(ctx: Context, project: Project, files: list[Path]) -> str:
     """The key of the newest archive that holds every file of ``project`` as it is
     now (same path, size and MD5; the manifest aside), else ``""``."""
     records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
-    members = records[-1].get("members") if records else None
+    members = records[-1].members if records else None
     if not members:
         return ""
     for path in files:
@@ -121,7 +121,7 @@ def holding_archive(ctx: Context, project: Project, files: list[Path]) -> str:
         member = members.get(rel)
         if not member or member["size"] != path.stat().st_size or member["md5"] != ctx.state.md5(path):
             return ""
-    return str(records[-1]["key"])
+    return records[-1].key
 
 
 def archive(
@@ -156,8 +156,8 @@ def archive(
                 report["would_delete"] = [p.relative_to(project.path).as_posix() for p in heavy] if delete_local else []
                 continue
             record = _archive_one(ctx, project, files, total, key, storage_class, reporter)
-            report["md5"] = record["md5"]
-            report["size"] = record["size"]
+            report["md5"] = record.md5
+            report["size"] = record.size
             manifest = mf.load(project.manifest_path, ctx.brand, project.name)
             mf.add_archive_record(manifest, record)
             mf.save(project.manifest_path, manifest)
@@ -166,7 +166,7 @@ def archive(
                 deleted, kept = [], []
                 for p in heavy:
                     rel = p.relative_to(project.path).as_posix()
-                    if record["members"].get(rel, {}).get("md5") == ctx.state.md5(p):
+                    if record.members.get(rel, {}).get("md5") == ctx.state.md5(p):
                         p.unlink()
                         deleted.append(rel)
                     else:
@@ -175,7 +175,7 @@ def archive(
                 incomplete = incomplete or bool(kept)
     committed = False
     if to_commit and commit and ctx.settings.auto_commit:
-        committed = commit_paths(ctx.repo, to_commit, "vam: archive " + ", ".join(p.name for p in projects))
+        committed = commit_paths(ctx.root, to_commit, "vam: archive " + ", ".join(p.name for p in projects))
     return reports, committed, incomplete
 
 
@@ -193,7 +193,7 @@ class _Hashing:
 
 def _archive_one(
     ctx: Context, project: Project, files: list[Path], total: int, key: str, cls: str, reporter: Reporter
-) -> dict[str, Any]:
+) -> mf.ArchiveRecord:
     """Stream, verify and describe one archive: key, size, MD5, ETag, class, who,
     when and ``members`` (``{path: {"md5", "size"}}``, each hashed in the same
     read that fed the tar). The key must be new (``If-None-Match: *``). Raises
@@ -203,7 +203,7 @@ def _archive_one(
     members: dict[str, dict[str, Any]] = {}
     writer = StreamUpload(
         ctx.store, key, part_size=part_size_for(total + 1024 * len(files) + 1024**2),
-        metadata={"uploaded-by": ctx.user, "uploaded-at": stamp}, storage_class=cls, progress=tick,
+        metadata=object_metadata(ctx.user, stamp), storage_class=cls, progress=tick,
     )  # fmt: skip
     try:
         with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
@@ -228,11 +228,10 @@ def _archive_one(
     head = ctx.store.head_key(key)
     if int(head["ContentLength"]) != writer.size or str(head["ETag"]) != etag:
         raise VamError(f"The archive of {project.name} did not verify on S3.", "Nothing was deleted; run it again.")
-    return {
-        "key": key, "size": writer.size, "md5": writer.md5, "etag": etag,
-        "storage_class": str(head.get("StorageClass") or cls), "files": len(files),
-        "archived_by": ctx.user, "archived_at": stamp, "members": members,
-    }  # fmt: skip
+    return mf.ArchiveRecord(
+        key=key, size=writer.size, md5=writer.md5, etag=etag, storage_class=str(head.get("StorageClass") or cls),
+        files=len(files), archived_by=ctx.user, archived_at=stamp, members=members,
+    )  # fmt: skip
 
 
 def _readiness(
@@ -273,7 +272,7 @@ def restore(
             f"{project.name} has no archive recorded in its manifest and no copies from `cleanup --archive`.",
             "Run `git vam archive` first.",
         )
-    keys = ([str(record["key"])] if record else []) + [o.key for o in copies.values()]
+    keys = ([record.key] if record else []) + [o.key for o in copies.values()]
     heads = {key: ctx.store.head_key(key) for key in keys}
     states = {key: _readiness(ctx, key, heads[key], tier, check_status, say) for key in keys}
     waiting = {k: s for k, s in states.items() if s != "ready"}
@@ -301,7 +300,7 @@ def restore(
             )
         if record:
             restored += _download_and_extract(
-                ctx, project, record, heads[str(record["key"])], target, force, reporter or NullReporter()
+                ctx, project, record, heads[record.key], target, force, reporter or NullReporter()
             )
         restored += _restore_copies(ctx, project, copies, target)
     return {"project": project.name, "key": keys[0], "state": "restored", "to": str(target), "files": restored}
@@ -314,7 +313,7 @@ def _copy_clashes(ctx: Context, copies: dict[str, RemoteObject], target: Path) -
         dest = target / STAGING_DIR / rel
         if os.path.lexists(dest):
             want = obj.md5 or ctx.store.head(obj).md5
-            real = fs.real_dir(dest.parent, target) and dest.is_file() and not dest.is_symlink()
+            real = fs.is_real_file(dest, target)
             if not real or ctx.state.md5(dest) != want:
                 out.append(fs.printable(f"{STAGING_DIR}/{rel}"))
     return out
@@ -348,15 +347,15 @@ def _restore_copies(ctx: Context, project: Project, copies: dict[str, RemoteObje
 def _download_and_extract(
     ctx: Context,
     project: Project,
-    record: dict[str, Any],
+    record: mf.ArchiveRecord,
     head: dict[str, Any],
     target: Path,
     force: bool,
     reporter: Reporter,
 ) -> list[str]:
-    key = str(record["key"])
+    key = record.key
     obj = RemoteObject(key=key, rel=f"{project.name}.tar", size=int(head["ContentLength"]),
-                       etag=str(head["ETag"]), md5=str(record.get("md5", "")))  # fmt: skip
+                       etag=str(head["ETag"]), md5=record.md5)  # fmt: skip
     tmp = ctx.state.tmp_dir / (hashlib.sha1(key.encode()).hexdigest() + ".part")
     tick = reporter.start(f"↓ {obj.rel}", obj.size)
     try:
@@ -385,7 +384,7 @@ def _download_and_extract(
             dest = target / name
             if not os.path.lexists(dest):
                 continue
-            real = fs.real_dir(dest.parent, target) and dest.is_file() and not dest.is_symlink()
+            real = fs.is_real_file(dest, target)
             if real and md5_file(dest) == md5_file(staged / name):
                 same.add(name)
             else:

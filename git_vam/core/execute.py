@@ -18,7 +18,7 @@ from git_vam.layout import STAGING_DIR, iso_from_ts, ts_from_iso, utc_now
 from git_vam.paths import conflict_name
 from git_vam.plan import Action, FilePlan
 from git_vam.pool import Budget, run_parallel
-from git_vam.repo import Project
+from git_vam.projects import Project
 from git_vam.s3.model import SMALL_FILES_AT_ONCE, RemoteObject, UploadJournal, part_size_for
 from git_vam.state import read_json, write_json_atomic
 from git_vam.version import Version

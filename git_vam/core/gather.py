@@ -19,7 +19,7 @@ from git_vam.layout import METADATA_JSON, STAGING_DIR
 from git_vam.paths import Skipped, scan
 from git_vam.plan import FilePlan, plan
 from git_vam.pool import run_parallel
-from git_vam.repo import Project
+from git_vam.projects import Project
 from git_vam.s3.model import Listing, RemoteObject, part_size_for
 from git_vam.version import Version
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from git_vam import git
 from git_vam.fs import safe_rel
 from git_vam.manifest import Entry
-from git_vam.repo import Target
+from git_vam.projects import Target
 
 if TYPE_CHECKING:
     from git_vam.context import Context

@@ -18,7 +18,7 @@ from git_vam.core import gather
 from git_vam.fs import UnsafePath, printable
 from git_vam.paths import is_conflict_copy
 from git_vam.plan import FilePlan, status_label
-from git_vam.repo import Target
+from git_vam.projects import Target
 from git_vam.s3.model import Listing, RemoteObject
 from git_vam.state import read_json
 
@@ -65,34 +65,7 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
                                "problems": [exc.message]})  # fmt: skip
                 continue
             records = mf.archive_records(view.manifest)
-            archived = {m["md5"] for r in records for m in (r.get("members") or {}).values()}
-            partial = _partial(ctx, view)
-            files: list[dict[str, Any]] = []
-            for item in (i for i in gather.make_plan(view, "push") if by_name[project.name].covers(i.rel)):
-                entry = view.manifest.files.get(item.rel)
-                state, hint = file_state(item, entry, archived)
-                if item.rel in partial:
-                    state, hint = partial[item.rel]
-                obj = view.remote_objs.get(item.rel)
-                files.append({
-                    "path": item.rel,
-                    "state": state,
-                    "next": hint,
-                    "local_size": item.local.size if item.local else None,
-                    "remote_size": obj.size if obj else None,
-                    "uploaded_by": obj.uploaded_by if obj else "",
-                    "uploaded_at": obj.uploaded_at if obj else "",
-                    "deleted_by": entry.deleted_by if entry and entry.deleted and not obj else "",
-                    "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
-                })  # fmt: skip
-            for rel in conflict_copies(project.staging):
-                if by_name[project.name].covers(rel):
-                    size = (project.staging / rel).lstat().st_size
-                    files.append({
-                        "path": rel, "state": "conflict copy", "next": "keep it or the original",
-                        "local_size": size, "remote_size": None, "uploaded_by": "", "uploaded_at": "",
-                        "deleted_by": "", "deleted_at": "",
-                    })  # fmt: skip
+            files = file_rows(ctx, view, by_name[project.name])
             files.sort(key=lambda f: f["path"])
             summary: dict[str, int] = {}
             for f in files:
@@ -107,10 +80,50 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
             newest = records[-1] if records else None
             result.append({
                 "project": project.name, "prefix": view.prefix, "files": files, "summary": summary,
-                "archived": {k: newest.get(k) for k in ("key", "storage_class", "archived_at")} if newest else None,
+                "archived": newest and {
+                    "key": newest.key, "storage_class": newest.storage_class, "archived_at": newest.archived_at
+                },
                 "problems": problems,
             })  # fmt: skip
     return result
+
+
+def file_rows(ctx: Context, view: gather.View, target: Target) -> list[dict[str, Any]]:
+    """One row per staging file of ``target`` (its conflict copies included):
+    ``path``, ``state``, ``next``, ``local_size`` and ``remote_size`` (bytes or
+    None), ``uploaded_by``/``uploaded_at`` and, for a tombstone,
+    ``deleted_by``/``deleted_at`` (UTC ISO-8601). Status and the dashboard read
+    these same rows."""
+    project = view.project
+    archived = mf.archived_md5s(view.manifest)
+    partial = _partial(ctx, view)
+    files: list[dict[str, Any]] = []
+    for item in (i for i in gather.make_plan(view, "push") if target.covers(i.rel)):
+        entry = view.manifest.files.get(item.rel)
+        state, hint = file_state(item, entry, archived)
+        if item.rel in partial:
+            state, hint = partial[item.rel]
+        obj = view.remote_objs.get(item.rel)
+        files.append({
+            "path": item.rel,
+            "state": state,
+            "next": hint,
+            "local_size": item.local.size if item.local else None,
+            "remote_size": obj.size if obj else None,
+            "uploaded_by": obj.uploaded_by if obj else "",
+            "uploaded_at": obj.uploaded_at if obj else "",
+            "deleted_by": entry.deleted_by if entry and entry.deleted and not obj else "",
+            "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
+        })  # fmt: skip
+    for rel in conflict_copies(project.staging):
+        if target.covers(rel):
+            size = (project.staging / rel).lstat().st_size
+            files.append({
+                "path": rel, "state": "conflict copy", "next": "keep it or the original",
+                "local_size": size, "remote_size": None, "uploaded_by": "", "uploaded_at": "",
+                "deleted_by": "", "deleted_at": "",
+            })  # fmt: skip
+    return files
 
 
 def _from_manifest(ctx: Context, project: str, manifest: mf.Manifest) -> dict[str, RemoteObject]:

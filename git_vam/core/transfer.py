@@ -17,7 +17,7 @@ from git_vam.layout import utc_now
 from git_vam.paths import portability
 from git_vam.plan import Action, FilePlan
 from git_vam.pool import run_parallel
-from git_vam.repo import Target
+from git_vam.projects import Target
 from git_vam.s3.model import Listing
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ class ProjectReport:
     outcomes: list[Outcome] = field(default_factory=list)
     planned: list[FilePlan] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # skipped local files, refused keys
+    too_big: list[FilePlan] = field(default_factory=list)  # over ``max_size``: left for a pull by hand
     manifest_changed: bool = False
     # what a push did to S3: [{"path", "size", "md5", "action": "upload" | "delete"}]
     changes: list[dict[str, Any]] = field(default_factory=list)
@@ -82,11 +83,17 @@ def sync(
     commit: bool = True,
     warn: Callable[[str], None] = lambda text: None,
     listings: dict[str, Listing] | None = None,
+    only: Callable[[gather.View, FilePlan], bool] | None = None,
+    max_size: int | None = None,
+    write_manifest: bool = True,
 ) -> SyncResult:
     """Push (``direction="push"``) or pull the targets. Raises VamError before any
     local work when S3 cannot be listed (credentials, bucket, network); a problem
     with one project or file is reported in its ProjectReport and the rest go on.
-    ``listings`` (by project name) spares the listing when the caller has one."""
+    ``listings`` (by project name) spares the listing when the caller has one.
+    ``only`` keeps the planned items it accepts; items whose S3 object is over
+    ``max_size`` bytes go to ``ProjectReport.too_big`` instead. Without
+    ``write_manifest`` (the hooks) only the base records are saved."""
     by_name = {t.project.name: t for t in targets}
     result = SyncResult([])
     to_commit: list[str] = []
@@ -94,7 +101,7 @@ def sync(
     work: list[tuple[ProjectReport, gather.View, list[FilePlan], list[FilePlan]]] = []  # (…, planned, to do)
     with ctx.state:
         if listings is None:
-            listings = gather.list_remote(ctx, [t.project for t in targets])
+            listings = gather.list_remote(ctx, [t.project for t in targets]) if targets else {}
         for target in targets:
             project = target.project
             report = ProjectReport(project.name)
@@ -106,7 +113,14 @@ def sync(
                 continue
             report.notes += [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
             report.notes += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
-            items = [i for i in gather.make_plan(view, direction, force=force, delete=delete) if target.covers(i.rel)]
+            items = [
+                i
+                for i in gather.make_plan(view, direction, force=force, delete=delete)
+                if target.covers(i.rel) and (only is None or only(view, i))
+            ]
+            if max_size is not None:
+                report.too_big = [i for i in items if i.remote and i.remote.size > max_size]
+                items = [i for i in items if i not in report.too_big]
             if target.paths and not items:
                 shown = ", ".join(f"{project.name}/{p}" for p in by_name[project.name].paths)
                 report.notes.append(f"nothing here or on S3 matches {printable(shown)}")
@@ -132,7 +146,10 @@ def sync(
         for (report, view, items, _), outcomes in zip(work, done, strict=True):
             by_rel = {o.item.rel: o for o in outcomes}
             report.outcomes = [by_rel.get(i.rel) or Outcome(i, True, i.reason) for i in items]
-            report.manifest_changed = record.finish(ctx, view, direction)
+            if write_manifest:
+                report.manifest_changed = record.finish(ctx, view, direction)
+            else:
+                record.save_base(ctx, view)
             if direction == "push":
                 report.changes = _changes(view, outcomes)
             if direction == "push" and any(
@@ -147,7 +164,7 @@ def sync(
                 warn(problem)
     if direction == "push" and to_commit and commit and ctx.settings.auto_commit:
         names_text = ", ".join(r.project for r in result.reports)
-        result.committed = commit_paths(ctx.repo, to_commit, f"vam: push {names_text}")
+        result.committed = commit_paths(ctx.root, to_commit, f"vam: push {names_text}")
     if direction == "push" and ctx.settings.notify:
         for report in result.reports:
             if report.changes:

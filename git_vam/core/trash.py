@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from git_vam import fs
 from git_vam.errors import UsageError
 from git_vam.layout import STAGING_DIR, TIME_FORMAT, ts_from_iso
-from git_vam.repo import Project
+from git_vam.projects import Project
 
 if TYPE_CHECKING:
     from git_vam.context import Context

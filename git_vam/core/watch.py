@@ -19,7 +19,7 @@ from git_vam.core.report import Reporter
 from git_vam.core.transfer import SyncResult, sync
 from git_vam.errors import VamError
 from git_vam.plan import Action
-from git_vam.repo import Target
+from git_vam.projects import Target
 
 if TYPE_CHECKING:
     from git_vam.context import Context
