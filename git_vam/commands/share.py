@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-
 from git_vam import output
 from git_vam.context import Context
-from git_vam.errors import EXIT_OK, UsageError, VamError
-from git_vam.layout import TIME_FORMAT
+from git_vam.core.share import share
+from git_vam.errors import EXIT_OK, UsageError
 from git_vam.units import parse_seconds
 
 MAX_SECONDS = 7 * 24 * 3600  # SigV4 presigned URLs live at most 7 days (AWS S3 docs)
@@ -30,18 +28,10 @@ def run(ctx: Context, target: str, *, expires: str, as_json: bool) -> int:
     (found,) = ctx.targets((target,), False)
     if len(found.paths) != 1:
         raise UsageError(f"{target!r} names no file.", "Use PROJECT/FILE, e.g. git vam share b65/raw.mp4")
-    project, rel = found.project, found.paths[0]
-    key = ctx.staging_prefix(project.name) + rel
-    listing = ctx.store.list_prefix(ctx.staging_prefix(project.name)).objects
-    if rel not in listing:
-        raise VamError(
-            f"{project.name}/{rel} is not on S3.", f"Push it first: git vam push {project.name}", exit_code=1
-        )
-    url = ctx.store.presign(key, seconds)
-    until = (datetime.now(timezone.utc) + timedelta(seconds=seconds)).strftime(TIME_FORMAT)
+    link = share(ctx, found.project, found.paths[0], seconds)
     if as_json:
-        output.print_json({"project": project.name, "path": rel, "url": url, "expires_at": until})
+        output.print_json({"project": link.project, "path": link.path, "url": link.url, "expires_at": link.expires_at})
     else:
-        print(url)
-        output.err().print(f"valid until {until} ({output.human_size(listing[rel].size)})")
+        print(link.url)
+        output.err().print(f"valid until {link.expires_at} ({output.human_size(link.size)})")
     return EXIT_OK

@@ -145,8 +145,6 @@ def attention(brands: list[dict[str, Any]]) -> list[str]:
     return out
 
 
-
-
 def dashboard(cwd: Path, all_brands: str | None = None) -> tuple[dict[str, Any], Path]:
     """``(data, default page path)``: the brand repository around ``cwd`` (page in
     its ``.git/vam/``, wherever git keeps it, worktrees too) or, with
