@@ -28,14 +28,14 @@ from typing import Any
 
 from git_vam.errors import ConfigError
 from git_vam.fs import printable
-from git_vam.version import Version
+from git_vam.meta import Meta
 
 FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
-class Entry(Version):
-    """One file's record in the manifest: a Version, or a tombstone when deleted.
+class Entry(Meta):
+    """One file's record in the manifest: a Meta, or a tombstone when deleted.
     Times are UTC ISO-8601 strings (``2026-12-01T08:00:00Z``)."""
 
     deleted: bool = False

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console
 
 from git_vam.fs import printable
-from git_vam.units import human_size
+from git_vam.units import Progress, human_size
 
 __all__ = ["human_size", "out", "err", "print_json", "printable", "reporter"]
 
@@ -39,21 +38,14 @@ class RichReporter:
     """Progress bars for transfers, shared by worker threads."""
 
     def __init__(self) -> None:
-        from rich.progress import (
-            BarColumn,
-            DownloadColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-            TransferSpeedColumn,
-        )
+        from rich import progress as bars
 
-        self.progress = Progress(
-            TextColumn("{task.description}", justify="left"),
-            BarColumn(),
-            DownloadColumn(binary_units=True),
-            TransferSpeedColumn(),
-            TimeRemainingColumn(),
+        self.progress = bars.Progress(
+            bars.TextColumn("{task.description}", justify="left"),
+            bars.BarColumn(),
+            bars.DownloadColumn(binary_units=True),
+            bars.TransferSpeedColumn(),
+            bars.TimeRemainingColumn(),
             console=_err,
             transient=True,
         )
@@ -61,7 +53,7 @@ class RichReporter:
         self._lock = threading.Lock()
         self._live = 0
 
-    def start(self, label: str, total: int) -> Callable[[int], None]:
+    def start(self, label: str, total: int) -> Progress:
         with self._lock:
             if self._live == 0:
                 self.progress.start()

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
-from git_vam.version import Version
+from git_vam.meta import Meta
 
 
 class Action(str, Enum):
@@ -48,9 +48,9 @@ class FilePlan:
     remote_state: str
     action: Action
     reason: str
-    local: Version | None = None
-    remote: Version | None = None
-    base: Version | None = None
+    local: Meta | None = None
+    remote: Meta | None = None
+    base: Meta | None = None
     replace: bool = False
 
     @property
@@ -58,7 +58,7 @@ class FilePlan:
         return self.action in (Action.CONFLICT, Action.CONFLICT_COPY)
 
 
-def side_state(version: Version | None, base: Version | None, *, remote: bool = False) -> str:
+def side_state(version: Meta | None, base: Meta | None, *, remote: bool = False) -> str:
     if base is None:
         return "absent" if version is None else "new"
     if version is None:
@@ -72,9 +72,9 @@ def side_state(version: Version | None, base: Version | None, *, remote: bool = 
 
 def decide(
     direction: str,
-    local: Version | None,
-    remote: Version | None,
-    base: Version | None,
+    local: Meta | None,
+    remote: Meta | None,
+    base: Meta | None,
     *,
     force: bool = False,
     delete: bool = False,
@@ -167,9 +167,9 @@ def _decide_pull(ls: str, rs: str, force: bool, delete: bool) -> tuple[Action, s
 
 def plan(
     direction: str,
-    local: Mapping[str, Version],
-    remote: Mapping[str, Version],
-    base: Mapping[str, Version],
+    local: Mapping[str, Meta],
+    remote: Mapping[str, Meta],
+    base: Mapping[str, Meta],
     *,
     force: bool = False,
     delete: bool = False,

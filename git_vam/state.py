@@ -21,14 +21,14 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from git_vam.errors import BusyError
-from git_vam.version import Version
+from git_vam.layout import STATE_DIR
+from git_vam.meta import Meta
+from git_vam.units import HASH_READ, Progress
 
-HASH_CHUNK = 1024 * 1024  # reads of 8 MiB cost 16 MiB of memory per file hashed, and were no faster
 RACY_SECONDS = 2.0  # see State.remember_md5
 
 
@@ -52,12 +52,12 @@ def read_json(path: Path) -> Any:
         return None
 
 
-def md5_file(path: Path, progress: Callable[[int], None] | None = None) -> str:
+def md5_file(path: Path, progress: Progress | None = None) -> str:
     """Hex MD5 of the whole file, read in 1 MiB chunks."""
     return hash_file(path, 0, progress)[0]
 
 
-def hash_file(path: Path, part_size: int = 0, progress: Callable[[int], None] | None = None) -> tuple[str, list[bytes]]:
+def hash_file(path: Path, part_size: int = 0, progress: Progress | None = None) -> tuple[str, list[bytes]]:
     """``(hex MD5 of the whole file, [MD5 digest of each part_size-byte part])`` in one read.
 
     The part digests (none when ``part_size`` is 0) are what a multipart upload
@@ -86,7 +86,7 @@ def hash_file(path: Path, part_size: int = 0, progress: Callable[[int], None] | 
     try:
         with open(path, "rb", buffering=0) as fh:
             pos = 0
-            while chunk := fh.read(min(HASH_CHUNK, part_size - pos % part_size) if part_size else HASH_CHUNK):
+            while chunk := fh.read(min(HASH_READ, part_size - pos % part_size) if part_size else HASH_READ):
                 digest.update(chunk)
                 if worker:
                     feed.put(chunk)
@@ -100,13 +100,22 @@ def hash_file(path: Path, part_size: int = 0, progress: Callable[[int], None] | 
     return digest.hexdigest(), parts
 
 
+def state_dir(git_dir: Path) -> Path:
+    """A clone's own folder, ``.git/vam/`` (never committed)."""
+    return git_dir / STATE_DIR
+
+
 class State:
-    """The ``.git/vam`` folder of one clone. Use as a context manager to hold the lock."""
+    """The ``.git/vam`` folder of one clone, and every path in it: the hash cache,
+    base records, partial downloads (``tmp/``), upload journals (``uploads/``),
+    the trash and the crash log. Use as a context manager to hold the lock."""
 
     def __init__(self, git_dir: Path) -> None:
-        self.dir = git_dir / "vam"
+        self.dir = state_dir(git_dir)
         self.tmp_dir = self.dir / "tmp"
         self.trash_dir = self.dir / "trash"
+        self.uploads_dir = self.dir / "uploads"
+        self.crash_log = self.dir / "crash.log"
         self._hashes: dict[str, list[Any]] | None = None
         self._hashes_dirty = False
         self._lock: Any = None
@@ -184,7 +193,7 @@ class State:
         self._hash_table()[str(path)] = entry
         self._hashes_dirty = True
 
-    def md5(self, path: Path, progress: Callable[[int], None] | None = None, part_size: int = 0) -> str:
+    def md5(self, path: Path, progress: Progress | None = None, part_size: int = 0) -> str:
         """MD5 of ``path``, from the cache when the file is unchanged.
 
         With ``part_size`` the same read also computes (and caches) the MD5 of
@@ -211,7 +220,7 @@ class State:
     def _base_path(self, project: str) -> Path:
         return self.dir / "base" / f"{project}.json"
 
-    def load_base(self, project: str, location: str) -> dict[str, Version]:
+    def load_base(self, project: str, location: str) -> dict[str, Meta]:
         """Base records of ``project`` for remote ``location`` (``bucket/prefix``).
 
         Records made against another bucket or prefix do not count.
@@ -222,12 +231,12 @@ class State:
         out = {}
         for rel, rec in (data.get("files") or {}).items():
             try:
-                out[rel] = Version(str(rec["md5"]), int(rec["size"]), str(rec.get("etag", "")))
+                out[rel] = Meta(str(rec["md5"]), int(rec["size"]), str(rec.get("etag", "")))
             except (KeyError, TypeError, ValueError):
                 continue  # a damaged record: fall back to the manifest for this file
         return out
 
-    def save_base(self, project: str, location: str, records: dict[str, Version]) -> None:
+    def save_base(self, project: str, location: str, records: dict[str, Meta]) -> None:
         """Write the records (atomically, fsynced), unless the file already says exactly that."""
         path = self._base_path(project)
         data = {
@@ -236,6 +245,17 @@ class State:
         }
         if read_json(path) != data:
             write_json_atomic(path, data)
+
+    # -- partial transfers ---------------------------------------------------
+    def partial_download(self, key: str) -> Path:
+        """Where the download of ``key`` collects its bytes until verified
+        (``tmp/{sha1 of the key}.part``; its range record beside it)."""
+        return self.tmp_dir / (hashlib.sha1(key.encode()).hexdigest() + ".part")
+
+    def upload_journal(self, key: str) -> Path:
+        """The record of a multipart upload to ``key`` in progress
+        (``uploads/{sha1 of the key}.json``): what lets a push resume."""
+        return self.uploads_dir / (hashlib.sha1(key.encode()).hexdigest() + ".json")
 
     # -- trash --------------------------------------------------------------
     def trash_path(self, project: str, rel: str, why: str) -> Path:

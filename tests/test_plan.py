@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from git_vam.meta import Meta
 from git_vam.plan import Action, decide, plan, side_state, status_label
-from git_vam.version import Version
 
-A = Version("a" * 32, 10, '"ea"')
-B = Version("b" * 32, 20, '"eb"')
-C = Version("c" * 32, 30, '"ec"')
+A = Meta("a" * 32, 10, '"ea"')
+B = Meta("b" * 32, 20, '"eb"')
+C = Meta("c" * 32, 30, '"ec"')
 
 # (local, remote, base) for each row of DESIGN §4, named by L-vs-B / R-vs-B
 ROWS = {
@@ -105,8 +105,8 @@ def test_states_named_as_in_design() -> None:
 
 
 def test_remote_without_md5_compares_by_etag() -> None:
-    unknown_same = Version("", 10, A.etag)
-    unknown_changed = Version("", 10, '"other-2"')
+    unknown_same = Meta("", 10, A.etag)
+    unknown_changed = Meta("", 10, '"other-2"')
     assert side_state(unknown_same, A, remote=True) == "same"
     assert side_state(unknown_changed, A, remote=True) == "changed"
     # a local file equal to the base and an unknown-but-same remote: nothing to do
@@ -123,7 +123,7 @@ def test_force_on_a_conflict_replaces_and_says_so() -> None:
 
 def test_in_sync_base_mismatch_records_new_base() -> None:
     # same content both sides but the base still names an older ETag
-    assert decide("pull", A, Version(A.md5, A.size, '"new"'), A)[0] is Action.RECORD
+    assert decide("pull", A, Meta(A.md5, A.size, '"new"'), A)[0] is Action.RECORD
 
 
 def test_plan_covers_every_path_and_sorts() -> None:

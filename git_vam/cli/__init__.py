@@ -106,11 +106,12 @@ def _crash_log(exc: Exception) -> str:
     """Write the traceback to ``.git/vam/crash.log`` (private to this clone, mode
     0600), never to a fixed path in a shared temp folder (DESIGN §6)."""
     from git_vam import git
+    from git_vam.state import State
 
     git_dir = git.git_dir()
     if git_dir is None:
         return "(no crash log outside a repository)"
-    path = git_dir / "vam" / "crash.log"
+    path = State(git_dir).crash_log
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from git_vam.cli import cli, common, repo_context
+from git_vam.layout import STORAGE_CLASSES
 
 
 @cli.command()
@@ -125,8 +126,8 @@ def cost(as_json: bool, **_: Any) -> int:
 @cli.command()
 @click.argument("projects", nargs=-1)
 @click.option("--older-than", help="Every project whose last commit is older than this (30d, 6mo, 1y).")
-@click.option("--storage-class", type=click.Choice(["STANDARD", "STANDARD_IA", "GLACIER_IR", "GLACIER",
-              "DEEP_ARCHIVE"], case_sensitive=False), default="GLACIER_IR", show_default=True)  # fmt: skip
+@click.option("--storage-class", type=click.Choice(STORAGE_CLASSES, case_sensitive=False), default="GLACIER_IR",
+              show_default=True)  # fmt: skip
 @click.option("--delete-local", is_flag=True, help="After verification, remove heavy files (videos, big files) here.")
 @click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived; change nothing.")
 @click.option("--no-commit", is_flag=True, help="Record the archive in the manifest but do not commit.")

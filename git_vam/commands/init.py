@@ -7,6 +7,7 @@ from pathlib import Path
 from git_vam import config, git, gitignore, output
 from git_vam.errors import EXIT_OK
 from git_vam.layout import CONFIG_FILE
+from git_vam.state import state_dir
 
 
 def run(
@@ -30,7 +31,7 @@ def run(
     # the user set the destination here: this clone trusts it (DESIGN §6)
     from git_vam import trust
 
-    trust.accept(git_dir / "vam", settings)
+    trust.accept(state_dir(git_dir), settings)
     wrote_ignore = gitignore.write_block(root / ".gitignore", settings.video_extensions)
     from git_vam import hooks
 

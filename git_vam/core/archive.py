@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import tarfile
 import time
@@ -41,19 +40,19 @@ from git_vam.projects import Project, all_projects
 from git_vam.s3.model import RemoteObject, object_metadata, part_size_for
 from git_vam.s3.upload import StreamUpload
 from git_vam.state import md5_file
+from git_vam.units import parse_seconds
 
-CLASSES = ("STANDARD", "STANDARD_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")
 NEEDS_RESTORE = ("GLACIER", "DEEP_ARCHIVE")  # GLACIER_IR reads instantly
 RESTORE_DAYS = 7
-_AGE = {"d": 86400, "w": 7 * 86400, "mo": 30 * 86400, "y": 365 * 86400}
 
 
 def parse_age(text: str) -> int:
-    """``30d``, ``2w``, ``6mo``, ``1y`` → seconds. Raises UsageError."""
-    m = re.fullmatch(r"\s*(\d+)\s*(d|w|mo|y)\s*", text.lower())
-    if not m:
-        raise UsageError(f"--older-than {text!r} is not an age.", "Use e.g. 30d, 6mo or 1y.")
-    return int(m.group(1)) * _AGE[m.group(2)]
+    """``30d``, ``2w``, ``6mo``, ``1y`` → seconds (``units.parse_seconds``; an age is
+    at least a day, so ``6m`` is refused rather than read as six minutes). Raises UsageError."""
+    try:
+        return parse_seconds(text, zero=True, smallest="d")
+    except ValueError:
+        raise UsageError(f"--older-than {text!r} is not an age.", "Use e.g. 30d, 6mo or 1y.") from None
 
 
 def archive_key(ctx: Context, project: str) -> str:
@@ -330,7 +329,7 @@ def _restore_copies(ctx: Context, project: Project, copies: dict[str, RemoteObje
         dest = target / dest_rel
         if os.path.lexists(dest) and dest.is_file() and not dest.is_symlink() and ctx.state.md5(dest) == obj.md5:
             continue
-        tmp = ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")
+        tmp = ctx.state.partial_download(obj.key)
         got = ctx.store.download(obj, tmp)
         if obj.md5 and got != obj.md5:
             fs.discard_download(tmp)
@@ -356,7 +355,7 @@ def _download_and_extract(
     key = record.key
     obj = RemoteObject(key=key, rel=f"{project.name}.tar", size=int(head["ContentLength"]),
                        etag=str(head["ETag"]), md5=record.md5)  # fmt: skip
-    tmp = ctx.state.tmp_dir / (hashlib.sha1(key.encode()).hexdigest() + ".part")
+    tmp = ctx.state.partial_download(key)
     tick = reporter.start(f"↓ {obj.rel}", obj.size)
     try:
         got = ctx.store.download(obj, tmp, progress=tick)

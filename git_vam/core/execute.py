@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from dataclasses import replace
@@ -15,13 +14,13 @@ from git_vam.core.gather import View
 from git_vam.core.report import NullReporter, Outcome, Reporter
 from git_vam.errors import ConflictError, VamError
 from git_vam.layout import STAGING_DIR, iso_from_ts, ts_from_iso, utc_now
+from git_vam.meta import Meta
 from git_vam.paths import conflict_name
 from git_vam.plan import Action, FilePlan
 from git_vam.pool import Budget, run_parallel
 from git_vam.projects import Project
-from git_vam.s3.model import SMALL_FILES_AT_ONCE, RemoteObject, UploadJournal, part_size_for
+from git_vam.s3.model import SMALL_FILES_AT_ONCE, RemoteObject, UploadJournal, object_metadata, part_size_for
 from git_vam.state import read_json, write_json_atomic
-from git_vam.version import Version
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -44,7 +43,7 @@ class _Journal:
     """Multipart upload records under ``.git/vam/uploads/`` (resume across runs)."""
 
     def __init__(self, ctx: Context, key: str) -> None:
-        self.path = ctx.state.dir / "uploads" / (hashlib.sha1(key.encode()).hexdigest() + ".json")
+        self.path = ctx.state.upload_journal(key)
 
     def as_journal(self) -> UploadJournal:
         return UploadJournal(load=self.load, save=self.save, clear=self.clear)
@@ -137,7 +136,7 @@ def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold:
         view.base.pop(rel, None)
         return Outcome(item, True, f"moved to {dest.relative_to(ctx.root)}")
     if item.action is Action.RECORD:
-        view.base[rel] = Version(view.local[rel].md5, view.local[rel].size, view.remote_objs[rel].etag)
+        view.base[rel] = Meta(view.local[rel].md5, view.local[rel].size, view.remote_objs[rel].etag)
         return Outcome(item, True, "already the same on both sides")
     if item.action is Action.FORGET:
         view.base.pop(rel, None)
@@ -166,11 +165,11 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
         current = path.stat()
         if (current.st_size, current.st_mtime_ns) != now:
             return Outcome(item, False, "changed while git vam ran: run the push again")
-        local = view.local[rel] = Version(md5, local.size)
+        local = view.local[rel] = Meta(md5, local.size)
     remote = view.remote_objs.get(rel)
     key = view.prefix + rel
     uploaded_at = utc_now()
-    metadata = {"uploaded-by": ctx.user, "uploaded-at": uploaded_at, "mtime": iso_from_ts(st.st_mtime)}
+    metadata = object_metadata(ctx.user, uploaded_at, iso_from_ts(st.st_mtime))
     kept = ""
     if item.replace and remote is not None:
         # --force replaces someone else's version: keep it on S3 first (server-side,
@@ -190,7 +189,6 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
             local.md5,
             metadata,
             if_match=remote.etag if remote else "",
-            threshold=threshold,
             progress=tick,
             journal=_Journal(ctx, key).as_journal(),
             unchanged=lambda: (path.stat().st_size, path.stat().st_mtime_ns) == now,
@@ -228,7 +226,7 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
         return Outcome(item, False, "conflict: a folder or link of that name is here; not replaced")
     if item.action is Action.CONFLICT_COPY and dest.is_file() and ctx.state.md5(dest) == obj.md5:
         return Outcome(item, False, f"{item.reason} (already saved as {target_rel})")
-    tmp = ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")
+    tmp = ctx.state.partial_download(obj.key)
     got = ""
     for _attempt in range(DOWNLOAD_ATTEMPTS):
         tick = reporter.start(f"↓ {rel}", obj.size)
@@ -266,6 +264,6 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
     st = dest.stat()
     view.local_paths[rel] = dest
     view.local_stats[rel] = st
-    view.local[rel] = Version(got, st.st_size)
-    view.base[rel] = Version(got, obj.size, obj.etag)
+    view.local[rel] = Meta(got, st.st_size)
+    view.base[rel] = Meta(got, obj.size, obj.etag)
     return Outcome(item, True, "downloaded" + trashed, obj.size)

@@ -16,12 +16,12 @@ from git_vam import manifest as mf
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import VamError
 from git_vam.layout import METADATA_JSON, STAGING_DIR
+from git_vam.meta import Meta
 from git_vam.paths import Skipped, scan
 from git_vam.plan import FilePlan, plan
 from git_vam.pool import run_parallel
 from git_vam.projects import Project
 from git_vam.s3.model import Listing, RemoteObject, part_size_for
-from git_vam.version import Version
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -38,9 +38,9 @@ class View:
     manifest: mf.Manifest
     local_paths: dict[str, Path] = field(default_factory=dict)
     local_stats: dict[str, os.stat_result] = field(default_factory=dict)
-    local: dict[str, Version] = field(default_factory=dict)
+    local: dict[str, Meta] = field(default_factory=dict)
     remote_objs: dict[str, RemoteObject] = field(default_factory=dict)
-    base: dict[str, Version] = field(default_factory=dict)
+    base: dict[str, Meta] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     metadata_etag: str = ""
@@ -133,7 +133,7 @@ def gather(
                 reporter.done(f"hashing {rel}")
             st = path.stat()
         view.local_stats[rel] = st
-        view.local[rel] = Version(md5, st.st_size)
+        view.local[rel] = Meta(md5, st.st_size)
 
     def metadata_json() -> Any:
         meta, view.metadata_etag = ctx.store.get_json(view.prefix + METADATA_JSON)
@@ -150,7 +150,7 @@ def gather(
     # never an overwrite of a version this clone has not seen).
     for rel, entry in view.manifest.files.items():
         if rel not in view.base and rel in view.local and view.local[rel].md5 == entry.md5:
-            view.base[rel] = Version(entry.md5, entry.size, entry.etag)
+            view.base[rel] = Meta(entry.md5, entry.size, entry.etag)
     return view
 
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from git_vam.plan import FilePlan
+from git_vam.units import Progress
 
 
 class Reporter(Protocol):
     """Progress sink for transfers; the CLI gives a rich one on a terminal."""
 
-    def start(self, label: str, total: int) -> Callable[[int], None]: ...
+    def start(self, label: str, total: int) -> Progress: ...
 
     def done(self, label: str) -> None: ...
 
 
 class NullReporter:
-    def start(self, label: str, total: int) -> Callable[[int], None]:
+    def start(self, label: str, total: int) -> Progress:
         return lambda n: None
 
     def done(self, label: str) -> None:

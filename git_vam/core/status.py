@@ -9,7 +9,6 @@ records, without the network.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -148,14 +147,14 @@ def _partial(ctx: Context, view: gather.View) -> dict[str, tuple[str, str]]:
     """Files with an unfinished transfer in this clone: a multipart upload journal
     (``.git/vam/uploads/``) or a partial download (``.git/vam/tmp/``); both resume."""
     out = {}
-    uploads = ctx.state.dir / "uploads"
+    uploads = ctx.state.uploads_dir
     for path in sorted(uploads.glob("*.json")) if uploads.is_dir() else []:
         record = read_json(path)
         key = record.get("key") if isinstance(record, dict) else None
         if isinstance(key, str) and key.startswith(view.prefix):
             out[key[len(view.prefix) :]] = ("partial upload", "git vam push resumes it")
     for rel, obj in view.remote_objs.items():
-        if (ctx.state.tmp_dir / (hashlib.sha1(obj.key.encode()).hexdigest() + ".part")).exists():
+        if ctx.state.partial_download(obj.key).exists():
             out.setdefault(rel, ("partial download", "git vam pull resumes it"))
     return out
 

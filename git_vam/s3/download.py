@@ -20,7 +20,6 @@ from git_vam.pool import check_cancelled, run_parallel
 from git_vam.s3.connection import Connection
 from git_vam.s3.model import (
     DOWNLOAD_CHUNK,
-    HASH_READ,
     MAX_PARTS,
     STREAM_CHUNK,
     Progress,
@@ -28,6 +27,7 @@ from git_vam.s3.model import (
     multipart_etag,
     part_size_of,
 )
+from git_vam.units import HASH_READ
 
 RETRYABLE_STREAM_ERRORS: tuple[type[BaseException], ...] = (
     botocore.exceptions.ReadTimeoutError,

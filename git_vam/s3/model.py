@@ -16,16 +16,15 @@ from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
 from git_vam.fs import printable
-from git_vam.version import Version
+from git_vam.meta import Meta
+from git_vam.units import Progress as Progress  # re-exported for upload/download
 
 MAX_PARTS = 10_000  # S3 limit: 10,000 parts per multipart upload
 MIN_PART = 5 * 1024**2  # S3 limit: parts other than the last are at least 5 MiB
 DEFAULT_PART = 16 * 1024**2
 STREAM_CHUNK = 1024**2
-HASH_READ = 8 * 1024**2
 DOWNLOAD_CHUNK = 64 * 1024**2  # ranged GETs of a large object, vam.jobs at a time
 SMALL_FILES_AT_ONCE = 64  # small files in flight at most (TransferConfig.in_flight_bytes)
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -111,8 +110,8 @@ def decode_metadata(raw: dict[str, str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RemoteObject(Version):
-    """An object under a project prefix: a Version with its ``key``, its ``rel`` (the
+class RemoteObject(Meta):
+    """An object under a project prefix: a Meta with its ``key``, its ``rel`` (the
     path inside ``s3-staging/``) and ``last_modified`` (UTC ISO-8601). ``md5`` is known
     from metadata, a cache, or a single-part ETag; empty when not known yet."""
 

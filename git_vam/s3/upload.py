@@ -19,7 +19,6 @@ from git_vam.errors import ConflictError, S3Error
 from git_vam.pool import CANCELLED, check_cancelled, run_parallel
 from git_vam.s3.connection import Connection, conditions
 from git_vam.s3.model import (
-    HASH_READ,
     MAX_PARTS,
     Progress,
     Throttle,
@@ -28,6 +27,7 @@ from git_vam.s3.model import (
     multipart_etag,
     part_size_for,
 )
+from git_vam.units import HASH_READ
 
 
 def upload(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Version:
+class Meta:
     """One version of a file.
 
     ``md5`` is hex (empty when not known yet), ``size`` in bytes, ``etag`` the S3
