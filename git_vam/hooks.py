@@ -1,8 +1,8 @@
 """Git hooks: install and uninstall the shims and the manifest merge driver
 (DESIGN §5). What each hook does is ``git_vam.commands.hook``.
 
-The shims git runs are three lines of ``sh`` that call ``git-vam hook NAME``;
-all logic is here, in Python. A foreign hook already in place is moved aside
+The shims git runs are the files of the top-level ``hooks/`` folder, a few
+lines of ``sh`` that call ``git-vam hook NAME``; all logic is in Python. A foreign hook already in place is moved aside
 to ``NAME.pre-vam`` and called first by ours (pre-commit's "legacy" scheme);
 ``uninstall`` puts it back. ``core.hooksPath`` is respected because the hooks
 folder is asked of git (``git rev-parse --git-path hooks``).
@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 from git_vam import git
@@ -32,25 +33,20 @@ def hooks_dir(root: Path) -> Path:
 
 
 def shim_text(name: str, *, template: bool = False) -> str:
-    """The shim for hook ``name``. A ``template`` shim (``install --global``: every
-    new clone gets it) first returns at once in a repository without ``.vamconfig``
-    (git runs hooks from the top of the work tree)."""
-    # The absolute interpreter is the fallback for GUI git clients whose PATH
-    # lacks git-vam (pre-commit's INSTALL_PYTHON does the same).
-    how = (
-        "install --global`, removed by `git vam uninstall --global"
-        if template
-        else "install`, removed by `git vam uninstall"
+    """The shim for hook ``name``: the file ``hooks/NAME`` of git-vam's source
+    (package ``git_vam.shims``) with ``@PYTHON@`` made this interpreter, the
+    fallback for GUI git clients whose PATH lacks git-vam (pre-commit's
+    INSTALL_PYTHON does the same). A ``template`` shim (``install --global``:
+    every new clone gets it) first returns at once in a repository without
+    ``.vamconfig`` (git runs hooks from the top of the work tree)."""
+    text = (files("git_vam.shims") / name).read_text(encoding="utf-8").replace("@PYTHON@", sys.executable)
+    if not template:
+        return text
+    shebang, header, rest = text.split("\n", 2)
+    header = header.replace("`git vam install`", "`git vam install --global`").replace(
+        "`git vam uninstall`", "`git vam uninstall --global`"
     )
-    return (
-        "#!/bin/sh\n"
-        f"{MARKER}: installed by `git vam {how}`.\n"
-        + (f"[ -f {CONFIG_FILE} ] || exit 0  # not a git-vam repository\n" if template else "")
-        + "if command -v git-vam >/dev/null 2>&1; then\n"
-        f'    exec git-vam hook {name} "$@"\n'
-        "fi\n"
-        f'exec "{sys.executable}" -m git_vam hook {name} "$@"\n'
-    )
+    return f"{shebang}\n{header}\n[ -f {CONFIG_FILE} ] || exit 0  # not a git-vam repository\n{rest}"
 
 
 def is_ours(path: Path, *, marker: str = MARKER) -> bool:

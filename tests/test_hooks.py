@@ -232,6 +232,22 @@ def test_core_hooks_path_is_respected(tmp_path: Path) -> None:
     assert "merge=vam-manifest" in (root / ".gitattributes").read_text()
 
 
+def test_installed_hooks_are_the_shims_in_the_source_tree(tmp_path: Path) -> None:
+    # what `git vam install` writes is hooks/NAME as a reader sees it, the
+    # interpreter filled in; and every hook it installs has its file there
+    shims = Path(__file__).resolve().parents[1] / "hooks"
+    root = tmp_path / "v-z"
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    vam(root, "install")
+    installed = sorted(p.name for p in (root / ".git" / "hooks").iterdir() if not p.name.endswith(".sample"))
+    assert installed == sorted(p.name for p in shims.iterdir() if "." not in p.name)
+    python = (root / ".git" / "hooks" / "pre-push").read_text().split('exec "')[-1].split('"')[0]
+    assert Path(python).name.startswith("python")
+    for name in installed:
+        assert (root / ".git" / "hooks" / name).read_text() == (shims / name).read_text().replace("@PYTHON@", python)
+        assert os.access(root / ".git" / "hooks" / name, os.X_OK)
+
+
 def test_rebase_pulls_once_at_the_end_not_for_each_replayed_commit(hooked: World) -> None:
     make_mp4(hooked.staging(hooked.david) / "raw.mp4")
     vam(hooked.david, "push", "b65")

@@ -165,3 +165,15 @@ def test_commands_reach_s3_and_the_planner_only_through_core() -> None:
         )
     ]
     assert reaching == []
+
+
+def test_every_package_ships() -> None:
+    # pyproject.toml lists the packages (hooks/ ships as git_vam.shims): a new
+    # subpackage left out of the list would be missing from a wheel install
+    import re
+
+    line = re.search(r"^packages = \[(.*)\]$", (PACKAGE.parent / "pyproject.toml").read_text(), re.M)
+    assert line is not None
+    listed = set(re.findall(r'"([^"]+)"', line.group(1)))
+    found = {p.parent.relative_to(PACKAGE.parent).as_posix().replace("/", ".") for p in PACKAGE.rglob("__init__.py")}
+    assert listed == found | {"git_vam.shims"}

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from git_vam import output
 from git_vam.context import Context
-from git_vam.core.archive import archive, choose, restore
+from git_vam.core.archive import archive, choose
+from git_vam.core.restore import restore
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
 from git_vam.fs import printable
 

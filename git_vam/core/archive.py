@@ -1,31 +1,20 @@
-"""Archive and restore, the long-term tier (DESIGN §3, "The last copy is sacred").
+"""Archive, the long-term tier (DESIGN §3, "The last copy is sacred"); restore
+is ``core/restore.py``.
 
-archive: a tar of the project folder is streamed straight into a multipart
+A tar of the project folder is streamed straight into a multipart
 upload at ``{archivePrefix}{brand}/{group}/{project}.tar`` (a taken key gets a
 time-stamped one: an archive is never overwritten), verified (size and
 multipart ETag from a HEAD), and recorded in the manifest with every member's
 MD5; earlier records are kept. ``--delete-local`` then removes only heavy files
 the verified record holds as they are here.
-
-restore: instant classes download (resumable, MD5-verified) and extract at
-once; GLACIER and DEEP_ARCHIVE first need a restore request (on a server
-without one, the object is read directly). The tar is extracted into an empty
-folder under ``.git/vam/tmp/`` by ``fs.extract_tar`` (regular files and folders
-only), then each file is moved into place without following links, never
-overwriting a different file without ``--force`` (which moves it to the
-trash), never rolling the project's manifest back. Objects that
-``cleanup --archive`` copied come back into ``s3-staging/`` too.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tarfile
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +26,9 @@ from git_vam.errors import UsageError, VamError
 from git_vam.git import commit_paths, last_commit_time
 from git_vam.layout import MANIFEST_NAME, STAGING_DIR, archive_base, compact, utc_now
 from git_vam.projects import Project, all_projects
-from git_vam.s3.model import RemoteObject, object_metadata, part_size_for
+from git_vam.s3.model import object_metadata, part_size_for
 from git_vam.s3.upload import StreamUpload
-from git_vam.state import md5_file
 from git_vam.units import parse_seconds
-
-NEEDS_RESTORE = ("GLACIER", "DEEP_ARCHIVE")  # GLACIER_IR reads instantly
-RESTORE_DAYS = 7
 
 
 def parse_age(text: str) -> int:
@@ -231,178 +216,3 @@ def _archive_one(
         key=key, size=writer.size, md5=writer.md5, etag=etag, storage_class=str(head.get("StorageClass") or cls),
         files=len(files), archived_by=ctx.user, archived_at=stamp, members=members,
     )  # fmt: skip
-
-
-def _readiness(
-    ctx: Context, key: str, head: dict[str, Any], tier: str, check_status: bool, say: Callable[[str], None]
-) -> str:
-    """``ready``, ``pending``, ``requested`` or ``not requested`` for one object;
-    starts a Glacier restore when one is needed (not with ``check_status``). On a
-    server without Glacier restore the object is read directly (one line says so)."""
-    cls = str(head.get("StorageClass") or "STANDARD")
-    restore = str(head.get("Restore") or "")
-    if cls not in NEEDS_RESTORE or 'ongoing-request="false"' in restore:
-        return "ready"
-    if 'ongoing-request="true"' in restore:
-        return "pending"
-    if check_status:
-        return "not requested"
-    if ctx.store.request_restore(key, RESTORE_DAYS, tier):
-        return "requested"
-    say(f"this server has no Glacier restore; reading {fs.printable(key)} directly.")
-    return "ready"
-
-
-def restore(
-    ctx: Context, project: Project, *, to: Path | None, tier: str, check_status: bool, force: bool,
-    say: Callable[[str], None] = lambda text: None, reporter: Reporter | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """Bring back the newest archive of ``project`` and the staging objects that
-    ``cleanup --archive`` copied. Returns ``{"project", "key", "state", …}``:
-    ``state`` is ``restored`` (with ``to`` and ``files``) or, while a Glacier
-    restore is needed, ``pending`` / ``requested`` / ``not requested`` (with
-    ``storage_class``, ``objects`` and ``message``). Raises UsageError when there
-    is nothing to restore, VamError when a different file is in the way."""
-    records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
-    record = records[-1] if records else None
-    copies = ctx.store.list_prefix(copies_prefix(ctx, project.name)).objects
-    if record is None and not copies:
-        raise UsageError(
-            f"{project.name} has no archive recorded in its manifest and no copies from `cleanup --archive`.",
-            "Run `git vam archive` first.",
-        )
-    keys = ([record.key] if record else []) + [o.key for o in copies.values()]
-    heads = {key: ctx.store.head_key(key) for key in keys}
-    states = {key: _readiness(ctx, key, heads[key], tier, check_status, say) for key in keys}
-    waiting = {k: s for k, s in states.items() if s != "ready"}
-    if waiting:
-        key, state = next(iter(waiting.items()))
-        cls = str(heads[key].get("StorageClass") or "STANDARD")
-        msg = {
-            "pending": "the restore from {cls} is still in progress; check again later with --check-status",
-            "requested": "restore from {cls} requested ({tier}); check with `git vam restore {p} --check-status`",
-            "not requested": "in {cls}: run `git vam restore {p}` to request a restore",
-        }[state].format(cls=cls, tier=tier, p=project.name)
-        more = f" (and {len(waiting) - 1} more object(s))" if len(waiting) > 1 else ""
-        return {"project": project.name, "key": key, "storage_class": cls, "state": state,
-                "objects": [{"key": k, "state": s} for k, s in states.items()], "message": msg + more}  # fmt: skip
-    target = to.resolve() if to else project.path
-    if target == project.path:
-        fs.check_folder(target, ctx.root, "the project")
-    restored: list[str] = []
-    with ctx.state:
-        clashes = _copy_clashes(ctx, copies, target) if not force else []
-        if clashes:
-            raise VamError(
-                f"Restoring would overwrite {len(clashes)} different file(s): {', '.join(clashes[:5])}",
-                "Use --to DIR, or --force (the current files go to .git/vam/trash/).",
-            )
-        if record:
-            restored += _download_and_extract(
-                ctx, project, record, heads[record.key], target, force, reporter or NullReporter()
-            )
-        restored += _restore_copies(ctx, project, copies, target)
-    return {"project": project.name, "key": keys[0], "state": "restored", "to": str(target), "files": restored}
-
-
-def _copy_clashes(ctx: Context, copies: dict[str, RemoteObject], target: Path) -> list[str]:
-    """Staging files that a restore of ``cleanup --archive`` copies would replace by another version."""
-    out = []
-    for rel, obj in copies.items():
-        dest = target / STAGING_DIR / rel
-        if os.path.lexists(dest):
-            want = obj.md5 or ctx.store.head(obj).md5
-            real = fs.is_real_file(dest, target)
-            if not real or ctx.state.md5(dest) != want:
-                out.append(fs.printable(f"{STAGING_DIR}/{rel}"))
-    return out
-
-
-def _restore_copies(ctx: Context, project: Project, copies: dict[str, RemoteObject], target: Path) -> list[str]:
-    """Download each ``cleanup --archive`` copy (verified by its MD5) into
-    ``target/s3-staging/``; a different file there goes to the trash (the caller
-    checked ``--force``), an identical one stays."""
-    done = []
-    for rel, listed in copies.items():
-        obj = ctx.store.head(listed)
-        dest_rel = f"{STAGING_DIR}/{rel}"
-        dest = target / dest_rel
-        if os.path.lexists(dest) and dest.is_file() and not dest.is_symlink() and ctx.state.md5(dest) == obj.md5:
-            continue
-        tmp = ctx.state.partial_download(obj.key)
-        got = ctx.store.download(obj, tmp)
-        if obj.md5 and got != obj.md5:
-            fs.discard_download(tmp)
-            raise VamError(f"{fs.printable(obj.key)} arrived damaged (MD5 {got}).", "Run the restore again.")
-        try:
-            fs.place(tmp, target, dest_rel, keep=ctx.state.trash_path(project.name, dest_rel, "restore"))
-        except fs.UnsafePath as exc:
-            raise VamError(exc.message, "Move it aside and restore again.") from None
-        fs.discard_download(tmp)
-        done.append(dest_rel)
-    return done
-
-
-def _download_and_extract(
-    ctx: Context,
-    project: Project,
-    record: mf.ArchiveRecord,
-    head: dict[str, Any],
-    target: Path,
-    force: bool,
-    reporter: Reporter,
-) -> list[str]:
-    key = record.key
-    obj = RemoteObject(key=key, rel=f"{project.name}.tar", size=int(head["ContentLength"]),
-                       etag=str(head["ETag"]), md5=record.md5)  # fmt: skip
-    tmp = ctx.state.partial_download(key)
-    tick = reporter.start(f"↓ {obj.rel}", obj.size)
-    try:
-        got = ctx.store.download(obj, tmp, progress=tick)
-    finally:
-        reporter.done(f"↓ {obj.rel}")
-    if obj.md5 and got != obj.md5:
-        fs.discard_download(tmp)
-        raise VamError(f"The archive of {project.name} is damaged (MD5 {got}).", "Nothing was extracted.")
-    # Extract into an empty folder of our own, links and special files refused,
-    # then move regular files into place with the rules of a pull (DESIGN §6).
-    staged = ctx.state.tmp_dir / f"restore-{uuid.uuid4().hex}"
-    try:
-        try:
-            names = fs.extract_tar(tmp, staged)
-        except fs.UnsafePath as exc:
-            raise VamError(exc.message, "Nothing was extracted.") from None
-        if target == project.path:
-            fs.check_folder(target, ctx.root, "the project")
-            # the manifest in place is newer than the archived one and holds the
-            # archive record: a restore never rolls it back
-            names = [n for n in names if n != MANIFEST_NAME]
-        target.mkdir(parents=True, exist_ok=True)
-        clashes, same = [], set()
-        for name in names:
-            dest = target / name
-            if not os.path.lexists(dest):
-                continue
-            real = fs.is_real_file(dest, target)
-            if real and md5_file(dest) == md5_file(staged / name):
-                same.add(name)
-            else:
-                clashes.append(name)
-        if clashes and not force:
-            shown = ", ".join(fs.printable(c) for c in clashes[:5]) + (" …" if len(clashes) > 5 else "")
-            raise VamError(
-                f"Restoring would overwrite {len(clashes)} different file(s): {shown}",
-                "Use --to DIR, or --force (the current files go to .git/vam/trash/).",
-            )
-        for name in names:
-            if name in same:
-                continue
-            keep = ctx.state.trash_path(project.name, name, "restore") if name in clashes else None
-            try:
-                fs.place(staged / name, target, name, keep=keep)
-            except fs.UnsafePath as exc:
-                raise VamError(exc.message, "Move it aside and restore again.") from None
-    finally:
-        shutil.rmtree(staged, ignore_errors=True)
-    fs.discard_download(tmp)
-    return names

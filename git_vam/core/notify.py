@@ -17,9 +17,9 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from git_vam.config import url_site
 from git_vam.fs import printable
 from git_vam.units import human_size
+from git_vam.values import url_site
 
 TIMEOUT = 5.0  # seconds per webhook: a dead chat server must not hold the push
 SHOWN = 10  # file names listed in the text; the rest are counted
