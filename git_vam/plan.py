@@ -21,8 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Literal
 
 from git_vam.meta import Meta
+
+Direction = Literal["push", "pull"]  # which way a sync moves files
 
 
 class Action(str, Enum):
@@ -35,6 +38,32 @@ class Action(str, Enum):
     DELETE_LOCAL = "delete-local"  # moved to the trash, never destroyed
     CONFLICT = "conflict"  # skipped; exit 1
     CONFLICT_COPY = "conflict-copy"  # pull: save the remote beside the local; exit 1
+
+
+class FileState(str, Enum):
+    """A file's state as ``status``, ``ls`` and the dashboard show it. A string
+    (``FileState.CONFLICT == "conflict"``), printed and written to JSON as its value."""
+
+    IN_SYNC = "in sync"
+    CONFLICT = "conflict"
+    LOCAL_ONLY = "local only"
+    CHANGED_LOCALLY = "changed locally"
+    ON_S3_ONLY = "on S3 only"
+    CHANGED_ON_S3 = "changed on S3"
+    DELETED_LOCALLY = "deleted locally"
+    DELETED_ON_S3 = "deleted on S3"
+    DELETED_ON_BOTH = "deleted on both sides"
+    CLEANED_UP = "cleaned up"  # deleted on S3 on purpose (cleanup, a verified archive): nothing to do
+    CONFLICT_COPY = "conflict copy"  # NAME.conflict-USER-TIME.EXT saved by a pull
+    PARTIAL_UPLOAD = "partial upload"
+    PARTIAL_DOWNLOAD = "partial download"
+    UNUSUAL = "unusual"  # a pairing of sides the table does not name (the hint says which)
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
 
 
 @dataclass(frozen=True)
@@ -71,7 +100,7 @@ def side_state(version: Meta | None, base: Meta | None, *, remote: bool = False)
 
 
 def decide(
-    direction: str,
+    direction: Direction,
     local: Meta | None,
     remote: Meta | None,
     base: Meta | None,
@@ -166,7 +195,7 @@ def _decide_pull(ls: str, rs: str, force: bool, delete: bool) -> tuple[Action, s
 
 
 def plan(
-    direction: str,
+    direction: Direction,
     local: Mapping[str, Meta],
     remote: Mapping[str, Meta],
     base: Mapping[str, Meta],
@@ -198,22 +227,24 @@ def plan(
     return out
 
 
-def status_label(item: FilePlan) -> tuple[str, str]:
+STATUS_TABLE: dict[tuple[str, str], tuple[FileState, str]] = {
+    ("new", "absent"): (FileState.LOCAL_ONLY, "git vam push"),
+    ("changed", "same"): (FileState.CHANGED_LOCALLY, "git vam push"),
+    ("absent", "new"): (FileState.ON_S3_ONLY, "git vam pull"),
+    ("deleted", "new"): (FileState.ON_S3_ONLY, "git vam pull"),
+    ("same", "changed"): (FileState.CHANGED_ON_S3, "git vam pull"),
+    ("deleted", "changed"): (FileState.CHANGED_ON_S3, "git vam pull"),
+    ("deleted", "same"): (FileState.DELETED_LOCALLY, "git vam push --delete (or pull --force)"),
+    ("same", "deleted"): (FileState.DELETED_ON_S3, "git vam pull --delete (or push --force)"),
+    ("deleted", "deleted"): (FileState.DELETED_ON_BOTH, "git vam pull"),
+}
+
+
+def status_label(item: FilePlan) -> tuple[FileState, str]:
     """``(state, what to run next)`` of one file for ``git vam status``."""
     ls, rs = item.local_state, item.remote_state
     if item.action in (Action.NONE, Action.RECORD) and item.reason in ("in sync", "same content on both sides"):
-        return "in sync", ""
+        return FileState.IN_SYNC, ""
     if item.is_conflict:
-        return "conflict", "push --force keeps yours, pull --force takes S3's"
-    table = {
-        ("new", "absent"): ("local only", "git vam push"),
-        ("changed", "same"): ("changed locally", "git vam push"),
-        ("absent", "new"): ("on S3 only", "git vam pull"),
-        ("deleted", "new"): ("on S3 only", "git vam pull"),
-        ("same", "changed"): ("changed on S3", "git vam pull"),
-        ("deleted", "changed"): ("changed on S3", "git vam pull"),
-        ("deleted", "same"): ("deleted locally", "git vam push --delete (or pull --force)"),
-        ("same", "deleted"): ("deleted on S3", "git vam pull --delete (or push --force)"),
-        ("deleted", "deleted"): ("deleted on both sides", "git vam pull"),
-    }
-    return table.get((ls, rs), (f"{ls} here, {rs} on S3", ""))
+        return FileState.CONFLICT, "push --force keeps yours, pull --force takes S3's"
+    return STATUS_TABLE.get((ls, rs), (FileState.UNUSUAL, f"{ls} here, {rs} on S3"))

@@ -6,17 +6,18 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from git_vam.plan import FileState
 from git_vam.units import human_size
 
-STATE_CLASS = {
-    "in sync": "ok",
-    "conflict": "bad",
-    "local only": "warn",
-    "changed locally": "warn",
-    "on S3 only": "warn",
-    "changed on S3": "warn",
-    "deleted on S3": "muted",
-    "deleted locally": "muted",
+STATE_CLASS: dict[str, str] = {
+    FileState.IN_SYNC: "ok",
+    FileState.CONFLICT: "bad",
+    FileState.LOCAL_ONLY: "warn",
+    FileState.CHANGED_LOCALLY: "warn",
+    FileState.ON_S3_ONLY: "warn",
+    FileState.CHANGED_ON_S3: "warn",
+    FileState.DELETED_ON_S3: "muted",
+    FileState.DELETED_LOCALLY: "muted",
 }
 
 CSS = """

@@ -147,7 +147,7 @@ def test_nothing_imports_private_names_of_s3() -> None:
     assert private == []
 
 
-PLAN_TYPES = {"Action", "FilePlan"}  # the plan's data, which a command prints
+PLAN_TYPES = {"Action", "Direction", "FilePlan", "FileState"}  # the plan's data, which a command prints
 
 
 def test_commands_reach_s3_and_the_planner_only_through_core() -> None:

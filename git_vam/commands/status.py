@@ -16,14 +16,16 @@ from git_vam.core.status import SETTLED, status
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
 from git_vam.fs import printable
 from git_vam.layout import ts_from_iso
+from git_vam.plan import FileState
 from git_vam.units import ago, human_size
 
-MARK = {"in sync": "✓", "cleaned up": "·", "local only": "↑", "changed locally": "↑", "on S3 only": "↓",
-        "changed on S3": "↓", "conflict": "!", "conflict copy": "!", "partial upload": "…",
-        "partial download": "…"}  # fmt: skip
+S = FileState
+MARK = {S.IN_SYNC: "✓", S.CLEANED_UP: "·", S.LOCAL_ONLY: "↑", S.CHANGED_LOCALLY: "↑", S.ON_S3_ONLY: "↓",
+        S.CHANGED_ON_S3: "↓", S.CONFLICT: "!", S.CONFLICT_COPY: "!", S.PARTIAL_UPLOAD: "…",
+        S.PARTIAL_DOWNLOAD: "…"}  # fmt: skip
 STATE_WIDTH = 16  # "partial download"; longer states are cut
-STATE_STYLE = {"in sync": "green", "cleaned up": "dim", "conflict": "bold red", "conflict copy": "bold red"}
-for _state in ("local only", "changed locally", "on S3 only", "changed on S3", "partial upload", "partial download"):
+STATE_STYLE = {S.IN_SYNC: "green", S.CLEANED_UP: "dim", S.CONFLICT: "bold red", S.CONFLICT_COPY: "bold red"}
+for _state in (S.LOCAL_ONLY, S.CHANGED_LOCALLY, S.ON_S3_ONLY, S.CHANGED_ON_S3, S.PARTIAL_UPLOAD, S.PARTIAL_DOWNLOAD):
     STATE_STYLE[_state] = "yellow"
 
 

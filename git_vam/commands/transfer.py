@@ -7,7 +7,7 @@ from git_vam.context import Context
 from git_vam.core.transfer import ProjectReport, sync
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
 from git_vam.fs import printable
-from git_vam.plan import Action
+from git_vam.plan import Action, Direction
 
 ICONS = {
     Action.UPLOAD: "↑",
@@ -33,7 +33,7 @@ DRY = {
 
 def run(
     ctx: Context,
-    direction: str,
+    direction: Direction,
     names: tuple[str, ...],
     *,
     use_all: bool = False,
@@ -94,7 +94,7 @@ def summarize(report: ProjectReport) -> str:
     return ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing to do"
 
 
-def _print(reports: list[ProjectReport], direction: str, dry: bool, committed: bool, quiet: bool) -> None:
+def _print(reports: list[ProjectReport], direction: Direction, dry: bool, committed: bool, quiet: bool) -> None:
     con = output.out()
     for r in reports:
         lines: list[str] = []

@@ -20,6 +20,7 @@ from git_vam.core import gather
 from git_vam.core.status import file_rows
 from git_vam.errors import UsageError
 from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT, archive_base, is_archive_key
+from git_vam.plan import FileState
 from git_vam.pricing import monthly_storage
 from git_vam.projects import Project, Target, all_projects
 from git_vam.s3.model import Listing
@@ -130,13 +131,13 @@ def attention(brands: list[dict[str, Any]]) -> list[str]:
         for p in b["projects"]:
             where = f"{b['brand']}/{p['project']}"
             for f in p["files"]:
-                if f["state"] == "conflict":
+                if f["state"] == FileState.CONFLICT:
                     out.append(f"{where}/{f['path']}: conflict ({f['next']})")
-                elif f["state"] == "conflict copy":
+                elif f["state"] == FileState.CONFLICT_COPY:
                     out.append(f"{where}/{f['path']}: a conflict copy is left: keep it or the original")
-                elif f["state"] in ("local only", "changed locally"):
+                elif f["state"] in (FileState.LOCAL_ONLY, FileState.CHANGED_LOCALLY):
                     out.append(f"{where}/{f['path']}: {f['state']}, run git vam push")
-                elif f["state"] in ("on S3 only", "changed on S3"):
+                elif f["state"] in (FileState.ON_S3_ONLY, FileState.CHANGED_ON_S3):
                     out.append(f"{where}/{f['path']}: {f['state']}, run git vam pull")
                 if f["stale"]:
                     out.append(f"{where}/{f['path']}: on S3 for over {b['lifecycle_days']} days (lifecycle limit)")

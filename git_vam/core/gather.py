@@ -18,7 +18,7 @@ from git_vam.errors import VamError
 from git_vam.layout import METADATA_JSON, STAGING_DIR
 from git_vam.meta import Meta
 from git_vam.paths import Skipped, scan
-from git_vam.plan import FilePlan, plan
+from git_vam.plan import Direction, FilePlan, plan
 from git_vam.pool import run_parallel
 from git_vam.projects import Project
 from git_vam.s3.model import Listing, RemoteObject, part_size_for
@@ -203,5 +203,5 @@ def _resolve_remote(
     return dict(sorted(out.items()))
 
 
-def make_plan(view: View, direction: str, *, force: bool = False, delete: bool = False) -> list[FilePlan]:
+def make_plan(view: View, direction: Direction, *, force: bool = False, delete: bool = False) -> list[FilePlan]:
     return plan(direction, view.local, view.remote_objs, view.base, force=force, delete=delete)

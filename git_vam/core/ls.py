@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from git_vam.core.status import status
 from git_vam.fs import printable
 from git_vam.layout import archive_base, is_archive_key
+from git_vam.plan import FileState
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -39,7 +40,9 @@ def ls(ctx: Context, targets: list[Target], *, archive: bool = False) -> list[di
                 "size": f["remote_size"],
                 "uploaded_by": f["uploaded_by"],
                 "uploaded_at": f["uploaded_at"],
-                "local": "same" if f["state"] == "in sync" else ("differs" if f["local_size"] is not None else "no"),
+                "local": "same"
+                if f["state"] == FileState.IN_SYNC
+                else ("differs" if f["local_size"] is not None else "no"),
             }
             for f in p["files"]
             if f["remote_size"] is not None

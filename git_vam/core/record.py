@@ -9,6 +9,7 @@ from git_vam import manifest as mf
 from git_vam.core.gather import View
 from git_vam.errors import ConflictError
 from git_vam.layout import METADATA_JSON, utc_now
+from git_vam.plan import Direction
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -39,7 +40,7 @@ def rebuilt_manifest(view: View) -> mf.Manifest:
     return mf.Manifest(view.manifest.brand, view.project.name, files, extra)
 
 
-def finish(ctx: Context, view: View, direction: str) -> bool:
+def finish(ctx: Context, view: View, direction: Direction) -> bool:
     """Save the base records and, after a push, rewrite the manifest from what S3
     now holds. A pull leaves the tracked manifest alone (as ``git lfs pull``
     leaves tracked files): a pull, or a watcher, that edited it would make the

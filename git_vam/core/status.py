@@ -16,7 +16,7 @@ from git_vam import manifest as mf
 from git_vam.core import gather
 from git_vam.fs import UnsafePath, printable
 from git_vam.paths import is_conflict_copy
-from git_vam.plan import FilePlan, status_label
+from git_vam.plan import FilePlan, FileState, status_label
 from git_vam.projects import Target
 from git_vam.s3.model import Listing, RemoteObject
 from git_vam.state import read_json
@@ -25,18 +25,18 @@ if TYPE_CHECKING:
     from git_vam.context import Context
 
 # States that need nothing from anyone (``status --exit-code`` and the dashboard agree).
-SETTLED = ("in sync", "cleaned up")
+SETTLED = (FileState.IN_SYNC, FileState.CLEANED_UP)
 
 
-def file_state(item: FilePlan, entry: mf.Entry | None, archived: set[str]) -> tuple[str, str]:
+def file_state(item: FilePlan, entry: mf.Entry | None, archived: set[str]) -> tuple[FileState, str]:
     """``(state, what to run next)``: the plan's label, except that a file deleted
     on S3 by ``cleanup`` (or held by a verified archive) while this clone keeps
     it is "cleaned up": nothing to do."""
     state, hint = status_label(item)
-    if state == "deleted on S3" and item.local is not None:
+    if state is FileState.DELETED_ON_S3 and item.local is not None:
         kept = entry is not None and entry.deleted and (entry.cleanup or item.local.md5 in archived)
         if kept:
-            return "cleaned up", ""
+            return FileState.CLEANED_UP, ""
     return state, hint
 
 
@@ -118,7 +118,7 @@ def file_rows(ctx: Context, view: gather.View, target: Target) -> list[dict[str,
         if target.covers(rel):
             size = (project.staging / rel).lstat().st_size
             files.append({
-                "path": rel, "state": "conflict copy", "next": "keep it or the original",
+                "path": rel, "state": FileState.CONFLICT_COPY, "next": "keep it or the original",
                 "local_size": size, "remote_size": None, "uploaded_by": "", "uploaded_at": "",
                 "deleted_by": "", "deleted_at": "",
             })  # fmt: skip
@@ -143,7 +143,7 @@ def _from_manifest(ctx: Context, project: str, manifest: mf.Manifest) -> dict[st
     }
 
 
-def _partial(ctx: Context, view: gather.View) -> dict[str, tuple[str, str]]:
+def _partial(ctx: Context, view: gather.View) -> dict[str, tuple[FileState, str]]:
     """Files with an unfinished transfer in this clone: a multipart upload journal
     (``.git/vam/uploads/``) or a partial download (``.git/vam/tmp/``); both resume."""
     out = {}
@@ -152,10 +152,10 @@ def _partial(ctx: Context, view: gather.View) -> dict[str, tuple[str, str]]:
         record = read_json(path)
         key = record.get("key") if isinstance(record, dict) else None
         if isinstance(key, str) and key.startswith(view.prefix):
-            out[key[len(view.prefix) :]] = ("partial upload", "git vam push resumes it")
+            out[key[len(view.prefix) :]] = (FileState.PARTIAL_UPLOAD, "git vam push resumes it")
     for rel, obj in view.remote_objs.items():
         if ctx.state.partial_download(obj.key).exists():
-            out.setdefault(rel, ("partial download", "git vam pull resumes it"))
+            out.setdefault(rel, (FileState.PARTIAL_DOWNLOAD, "git vam pull resumes it"))
     return out
 
 

@@ -15,7 +15,7 @@ from git_vam.fs import UnsafePath, printable
 from git_vam.git import commit_paths
 from git_vam.layout import utc_now
 from git_vam.paths import portability
-from git_vam.plan import Action, FilePlan
+from git_vam.plan import Action, Direction, FilePlan
 from git_vam.pool import run_parallel
 from git_vam.projects import Target
 from git_vam.s3.model import Listing
@@ -73,7 +73,7 @@ class SyncResult:
 
 def sync(
     ctx: Context,
-    direction: str,
+    direction: Direction,
     targets: list[Target],
     reporter: Reporter,
     *,
