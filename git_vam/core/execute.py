@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_vam import fs, layout
 from git_vam import manifest as mf
+from git_vam.core import record
 from git_vam.core.gather import View
 from git_vam.core.report import NullReporter, Outcome, Reporter
 from git_vam.errors import ConflictError, VamError
@@ -106,9 +107,13 @@ def execute(
     # threads waiting on it (each costs memory: 100 × 4 MiB took 35 MiB more with 64)
     sizes = sorted(size_of(j) for j in small) or [0]
     threads = max(transfer.jobs, min(SMALL_FILES_AT_ONCE, transfer.in_flight_bytes // max(1, sizes[len(sizes) // 2])))
-    run_parallel(run_small, small, threads)
-    for job in large:
-        run(job)
+    try:
+        run_parallel(run_small, small, threads)
+        for job in large:
+            run(job)
+    finally:  # Ctrl-C included: what finished is recorded
+        for (n, _), outcome in list(results.items()):
+            record.apply(work[n][0], outcome)
     return [[results[n, i.rel] for i in items] for n, (_, items) in enumerate(work)]
 
 
@@ -125,22 +130,20 @@ def _do(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold:
             kept = ctx.store.delete_version(obj, trash_key(ctx, view.project.name, rel, obj))
         except ConflictError:
             return Outcome(item, False, "conflict: changed on S3 meanwhile, not deleted; run git vam status")
-        del view.remote_objs[rel]
-        view.base.pop(rel, None)
         old = view.manifest.files.get(rel) or mf.Entry(obj.md5, obj.size)
-        view.manifest.files[rel] = old.tombstone(ctx.user, utc_now())
-        return Outcome(item, True, f"deleted on S3 (recoverable from {kept})")
+        return Outcome(
+            item, True, f"deleted on S3 (recoverable from {kept})", gone_remote=True, forget_base=True,
+            tombstone=old.tombstone(ctx.user, utc_now()),
+        )  # fmt: skip
     if item.action is Action.DELETE_LOCAL:
         dest = ctx.state.trash_path(view.project.name, rel, "pull-delete")
         fs.take(ctx.root, staging_rel(view.project, rel), dest)
-        view.base.pop(rel, None)
-        return Outcome(item, True, f"moved to {dest.relative_to(ctx.root)}")
+        return Outcome(item, True, f"moved to {dest.relative_to(ctx.root)}", forget_base=True)
     if item.action is Action.RECORD:
-        view.base[rel] = Meta(view.local[rel].md5, view.local[rel].size, view.remote_objs[rel].etag)
-        return Outcome(item, True, "already the same on both sides")
+        agreed = Meta(view.local[rel].md5, view.local[rel].size, view.remote_objs[rel].etag)
+        return Outcome(item, True, "already the same on both sides", base=agreed)
     if item.action is Action.FORGET:
-        view.base.pop(rel, None)
-        return Outcome(item, True, "gone on both sides")
+        return Outcome(item, True, "gone on both sides", forget_base=True)
     if item.action is Action.CONFLICT:
         return Outcome(item, False, item.reason)
     return Outcome(item, True, item.reason)
@@ -165,7 +168,7 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
         current = path.stat()
         if (current.st_size, current.st_mtime_ns) != now:
             return Outcome(item, False, "changed while git vam ran: run the push again")
-        local = view.local[rel] = Meta(md5, local.size)
+        local = Meta(md5, local.size)
     remote = view.remote_objs.get(rel)
     key = view.prefix + rel
     uploaded_at = utc_now()
@@ -198,7 +201,7 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
         return Outcome(item, False, "conflict: someone else uploaded this file meanwhile; run git vam status")
     finally:
         reporter.done(f"↑ {rel}")
-    view.remote_objs[rel] = RemoteObject(
+    uploaded = RemoteObject(
         key=key,
         rel=rel,
         size=local.size,
@@ -209,8 +212,8 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
         uploaded_at=uploaded_at,
         mtime=metadata["mtime"],
     )
-    view.base[rel] = replace(local, etag=etag)
-    return Outcome(item, True, f"uploaded (S3's previous version kept at {kept})" if kept else "uploaded", local.size)
+    message = f"uploaded (S3's previous version kept at {kept})" if kept else "uploaded"
+    return Outcome(item, True, message, local.size, local=local, remote=uploaded, base=replace(local, etag=etag))
 
 
 def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, threshold: int) -> Outcome:
@@ -262,8 +265,7 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
     if item.action is Action.CONFLICT_COPY:
         return Outcome(item, False, f"{item.reason}: {target_rel}", obj.size)
     st = dest.stat()
-    view.local_paths[rel] = dest
-    view.local_stats[rel] = st
-    view.local[rel] = Meta(got, st.st_size)
-    view.base[rel] = Meta(got, obj.size, obj.etag)
-    return Outcome(item, True, "downloaded" + trashed, obj.size)
+    return Outcome(
+        item, True, "downloaded" + trashed, obj.size, local=Meta(got, st.st_size), path=dest, stat=st,
+        base=Meta(got, obj.size, obj.etag),
+    )  # fmt: skip

@@ -7,12 +7,33 @@ from typing import TYPE_CHECKING
 
 from git_vam import manifest as mf
 from git_vam.core.gather import View
+from git_vam.core.report import Outcome
 from git_vam.errors import ConflictError
 from git_vam.layout import METADATA_JSON, utc_now
 from git_vam.plan import Direction
 
 if TYPE_CHECKING:
     from git_vam.context import Context
+
+
+def apply(view: View, outcome: Outcome) -> None:
+    """Write what one finished file's worker learned (``Outcome``) into its
+    project's View, from the one thread that collects the results."""
+    rel = outcome.item.rel
+    if outcome.local is not None:
+        view.local[rel] = outcome.local
+    if outcome.path is not None and outcome.stat is not None:
+        view.local_paths[rel], view.local_stats[rel] = outcome.path, outcome.stat
+    if outcome.remote is not None:
+        view.remote_objs[rel] = outcome.remote
+    if outcome.gone_remote:
+        view.remote_objs.pop(rel, None)
+    if outcome.tombstone is not None:
+        view.manifest.files[rel] = outcome.tombstone
+    if outcome.forget_base:
+        view.base.pop(rel, None)
+    if outcome.base is not None:
+        view.base[rel] = outcome.base
 
 
 def save_base(ctx: Context, view: View) -> None:
