@@ -8,11 +8,9 @@ the commands to run, grouped.
 
 from __future__ import annotations
 
-from typing import Any
-
 from git_vam import output
 from git_vam.context import Context
-from git_vam.core.status import SETTLED, status
+from git_vam.core.status import SETTLED, ProjectStatus, status
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
 from git_vam.fs import printable
 from git_vam.layout import ts_from_iso
@@ -38,9 +36,9 @@ def run(
     With no project named at the repository root, every project (DESIGN §3)."""
     at_root = ctx.cwd.resolve() == ctx.root
     result = status(ctx, ctx.targets(names, use_all or (not names and at_root)), offline=offline)
-    dirty = any(f["state"] not in SETTLED for p in result for f in p["files"]) or any(p["problems"] for p in result)
+    dirty = any(f.state not in SETTLED for p in result for f in p.files) or any(p.problems for p in result)
     if as_json:
-        output.print_json({"in_sync": not dirty, "offline": offline, "projects": result})
+        output.print_json({"in_sync": not dirty, "offline": offline, "projects": [p.to_json() for p in result]})
     else:
         _print(ctx, result, offline)
     return EXIT_INCOMPLETE if exit_code and dirty else EXIT_OK
@@ -54,7 +52,7 @@ def fit(text: str, width: int) -> str:
     return text[: keep - keep // 2] + "…" + text[len(text) - keep // 2 :] if keep else ""
 
 
-def _print(ctx: Context, result: list[dict[str, Any]], offline: bool) -> None:
+def _print(ctx: Context, result: list[ProjectStatus], offline: bool) -> None:
     con = output.out()
     width = max(con.width, 80)
 
@@ -67,36 +65,36 @@ def _print(ctx: Context, result: list[dict[str, Any]], offline: bool) -> None:
         con.print(shown, no_wrap=True, crop=True)
 
     for p in result:
-        line(p["project"])
-        where = f"s3://{ctx.bucket}/{p['prefix']}" + (" (offline: as the manifest last recorded it)" if offline else "")
+        line(p.project)
+        where = f"s3://{ctx.bucket}/{p.prefix}" + (" (offline: as the manifest last recorded it)" if offline else "")
         line(f"  {where}")
-        if p["archived"]:
-            a = p["archived"]
+        if p.archived:
+            a = p.archived
             line(f"  archived {a.get('archived_at') or ''} to {a.get('key')} ({a.get('storage_class') or '?'})")
-        if not p["files"]:
+        if not p.files:
             line("  no staging files here or on S3")
         path_width = width - 2 - 2 - 10 - 2 - STATE_WIDTH - 2 - 20
-        for f in p["files"]:
-            size = f["local_size"] if f["local_size"] is not None else f["remote_size"]
-            who, when = (f["deleted_by"], f["deleted_at"]) if f["deleted_by"] else (f["uploaded_by"], f["uploaded_at"])
+        for f in p.files:
+            size = f.local_size if f.local_size is not None else f.remote_size
+            who, when = (f.deleted_by, f.deleted_at) if f.deleted_by else (f.uploaded_by, f.uploaded_at)
             stamp = ts_from_iso(when) if when else None
-            note = (f"{'deleted ' if f['deleted_by'] else ''}{ago(stamp)} by {who}" if stamp else who)[:20]
+            note = (f"{'deleted ' if f.deleted_by else ''}{ago(stamp)} by {who}" if stamp else who)[:20]
             cells = (
-                f"  {MARK.get(f['state'], '✗')} {fit(f['path'], path_width):<{path_width}}  "
-                f"{human_size(size) if size is not None else '':>10}  {fit(f['state'], STATE_WIDTH):<{STATE_WIDTH}}  "
+                f"  {MARK.get(f.state, '✗')} {fit(f.path, path_width):<{path_width}}  "
+                f"{human_size(size) if size is not None else '':>10}  {fit(f.state, STATE_WIDTH):<{STATE_WIDTH}}  "
                 f"{note}"
             )
             start = 2 + 2 + path_width + 2 + 10 + 2
-            line(cells.rstrip(), (start, start + STATE_WIDTH, STATE_STYLE.get(f["state"], "")))
-        counts = ", ".join(f"{n} {state}" for state, n in sorted(p["summary"].items(), key=lambda kv: -kv[1]))
+            line(cells.rstrip(), (start, start + STATE_WIDTH, STATE_STYLE.get(f.state, "")))
+        counts = ", ".join(f"{n} {state}" for state, n in sorted(p.summary.items(), key=lambda kv: -kv[1]))
         if counts:
-            line(f"  {sum(p['summary'].values())} file(s): {counts}")
+            line(f"  {sum(p.summary.values())} file(s): {counts}")
         hints: dict[str, list[str]] = {}
-        for f in p["files"]:
-            if f["next"]:
-                hints.setdefault(f["next"], []).append(f["path"])
+        for f in p.files:
+            if f.next:
+                hints.setdefault(f.next, []).append(f.path)
         for hint, paths in hints.items():
-            target = f" {p['project']}" if hint.startswith("git vam ") and " " not in hint[8:] else ""
+            target = f" {p.project}" if hint.startswith("git vam ") and " " not in hint[8:] else ""
             line(f"  next: {hint}{target}  ({', '.join(paths)})")
-        for problem in p["problems"]:
+        for problem in p.problems:
             line(f"  ! {problem}")

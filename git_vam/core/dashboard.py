@@ -78,13 +78,13 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
             )
             files = [
                 {
-                    "path": row["path"],
-                    "state": row["state"],
-                    "next": row["next"],
-                    "size": row["local_size"] if row["local_size"] is not None else row["remote_size"] or 0,
-                    "uploaded_by": row["uploaded_by"],
-                    "uploaded_at": row["uploaded_at"],
-                    "stale": (age := age_days(row["uploaded_at"], now)) is not None and age > lifecycle,
+                    "path": row.path,
+                    "state": row.state,
+                    "next": row.next,
+                    "size": row.size or 0,
+                    "uploaded_by": row.uploaded_by,
+                    "uploaded_at": row.uploaded_at,
+                    "stale": (age := age_days(row.uploaded_at, now)) is not None and age > lifecycle,
                 }
                 for row in file_rows(ctx, view, Target(project))
             ]

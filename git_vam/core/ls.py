@@ -36,19 +36,17 @@ def ls(ctx: Context, targets: list[Target], *, archive: bool = False) -> list[di
     for p in status(ctx, targets):
         files = [
             {
-                "path": f["path"],
-                "size": f["remote_size"],
-                "uploaded_by": f["uploaded_by"],
-                "uploaded_at": f["uploaded_at"],
-                "local": "same"
-                if f["state"] == FileState.IN_SYNC
-                else ("differs" if f["local_size"] is not None else "no"),
+                "path": f.path,
+                "size": f.remote_size,
+                "uploaded_by": f.uploaded_by,
+                "uploaded_at": f.uploaded_at,
+                "local": "same" if f.state == FileState.IN_SYNC else ("differs" if f.local_size is not None else "no"),
             }
-            for f in p["files"]
-            if f["remote_size"] is not None
+            for f in p.files
+            if f.remote_size is not None
         ]
-        row: dict[str, Any] = {"project": p["project"], "prefix": p["prefix"], "files": files}
+        row: dict[str, Any] = {"project": p.project, "prefix": p.prefix, "files": files}
         if archive:
-            row["archives"] = archives(ctx, p["project"])
+            row["archives"] = archives(ctx, p.project)
         projects.append(row)
     return projects

@@ -10,6 +10,7 @@ records, without the network.
 from __future__ import annotations
 
 import os
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from git_vam import manifest as mf
@@ -23,6 +24,58 @@ from git_vam.state import read_json
 
 if TYPE_CHECKING:
     from git_vam.context import Context
+
+
+@dataclass
+class FileRow:
+    """One staging file as status shows it: its ``path`` inside ``s3-staging/``,
+    ``state`` and what to run ``next``, ``local_size`` and ``remote_size`` (bytes,
+    None where absent), who uploaded it and when and, for a tombstone, who
+    deleted it and when (UTC ISO-8601)."""
+
+    path: str
+    state: FileState
+    next: str
+    local_size: int | None = None
+    remote_size: int | None = None
+    uploaded_by: str = ""
+    uploaded_at: str = ""
+    deleted_by: str = ""
+    deleted_at: str = ""
+
+    @property
+    def size(self) -> int | None:
+        """The local file's size, else the object's."""
+        return self.local_size if self.local_size is not None else self.remote_size
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ProjectStatus:
+    """One project: its S3 ``prefix``, ``files`` (sorted by path), the count of
+    each state (``summary``), the newest archive record (``archived``: key,
+    storage class, time) and ``problems`` (refused keys, skipped files, merge
+    conflicts in the manifest)."""
+
+    project: str
+    prefix: str = ""
+    files: list[FileRow] = field(default_factory=list)
+    archived: dict[str, str] | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for f in self.files:
+            counts[f.state] = counts.get(f.state, 0) + 1
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {"project": self.project, "prefix": self.prefix, "files": [f.to_json() for f in self.files],
+                "summary": self.summary, "archived": self.archived, "problems": self.problems}  # fmt: skip
+
 
 # States that need nothing from anyone (``status --exit-code`` and the dashboard agree).
 SETTLED = (FileState.IN_SYNC, FileState.CLEANED_UP)
@@ -40,14 +93,11 @@ def file_state(item: FilePlan, entry: mf.Entry | None, archived: set[str]) -> tu
     return state, hint
 
 
-def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> list[dict[str, Any]]:
-    """One dict per project: ``project``, ``prefix``, ``files`` (``path``, ``state``,
-    ``next``, sizes in bytes, uploader and UTC time, tombstone), ``summary``
-    (count per state), ``archived`` (the newest archive record's key, class and
-    time, or None) and ``problems``. Raises VamError when S3 cannot be listed."""
+def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> list[ProjectStatus]:
+    """Every target's files and problems. Raises VamError when S3 cannot be listed."""
     by_name = {t.project.name: t for t in targets}
     projects = [t.project for t in targets]
-    result: list[dict[str, Any]] = []
+    result: list[ProjectStatus] = []
     with ctx.state:
         listings = {} if offline else gather.list_remote(ctx, projects)
         for project in projects:
@@ -60,15 +110,11 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
                     listing = listings[project.name]
                 view = gather.gather(ctx, project, listing=listing, complete=offline)
             except UnsafePath as exc:
-                result.append({"project": project.name, "prefix": "", "files": [], "summary": {}, "archived": None,
-                               "problems": [exc.message]})  # fmt: skip
+                result.append(ProjectStatus(project.name, problems=[exc.message]))
                 continue
             records = mf.archive_records(view.manifest)
             files = file_rows(ctx, view, by_name[project.name])
-            files.sort(key=lambda f: f["path"])
-            summary: dict[str, int] = {}
-            for f in files:
-                summary[f["state"]] = summary.get(f["state"], 0) + 1
+            files.sort(key=lambda f: f.path)
             problems = [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
             problems += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
             problems += [
@@ -77,51 +123,38 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
                 for rel in sorted(view.manifest.extra.get("conflicts") or {})
             ]
             newest = records[-1] if records else None
-            result.append({
-                "project": project.name, "prefix": view.prefix, "files": files, "summary": summary,
-                "archived": newest and {
-                    "key": newest.key, "storage_class": newest.storage_class, "archived_at": newest.archived_at
-                },
-                "problems": problems,
-            })  # fmt: skip
+            archived = None
+            if newest:
+                archived = {"key": newest.key, "storage_class": newest.storage_class, "archived_at": newest.archived_at}
+            result.append(ProjectStatus(project.name, view.prefix, files, archived, problems))
     return result
 
 
-def file_rows(ctx: Context, view: gather.View, target: Target) -> list[dict[str, Any]]:
-    """One row per staging file of ``target`` (its conflict copies included):
-    ``path``, ``state``, ``next``, ``local_size`` and ``remote_size`` (bytes or
-    None), ``uploaded_by``/``uploaded_at`` and, for a tombstone,
-    ``deleted_by``/``deleted_at`` (UTC ISO-8601). Status and the dashboard read
-    these same rows."""
+def file_rows(ctx: Context, view: gather.View, target: Target) -> list[FileRow]:
+    """One row per staging file of ``target``, its conflict copies included
+    (status and the dashboard read these same rows)."""
     project = view.project
     archived = mf.archived_md5s(view.manifest)
     partial = _partial(ctx, view)
-    files: list[dict[str, Any]] = []
+    files: list[FileRow] = []
     for item in (i for i in gather.make_plan(view, "push") if target.covers(i.rel)):
         entry = view.manifest.files.get(item.rel)
         state, hint = file_state(item, entry, archived)
         if item.rel in partial:
             state, hint = partial[item.rel]
         obj = view.remote_objs.get(item.rel)
-        files.append({
-            "path": item.rel,
-            "state": state,
-            "next": hint,
-            "local_size": item.local.size if item.local else None,
-            "remote_size": obj.size if obj else None,
-            "uploaded_by": obj.uploaded_by if obj else "",
-            "uploaded_at": obj.uploaded_at if obj else "",
-            "deleted_by": entry.deleted_by if entry and entry.deleted and not obj else "",
-            "deleted_at": entry.deleted_at if entry and entry.deleted and not obj else "",
-        })  # fmt: skip
+        tombstone = entry if entry and entry.deleted and not obj else None
+        files.append(
+            FileRow(
+                item.rel, state, hint, item.local.size if item.local else None, obj.size if obj else None,
+                obj.uploaded_by if obj else "", obj.uploaded_at if obj else "",
+                tombstone.deleted_by if tombstone else "", tombstone.deleted_at if tombstone else "",
+            )
+        )  # fmt: skip
     for rel in conflict_copies(project.staging):
         if target.covers(rel):
             size = (project.staging / rel).lstat().st_size
-            files.append({
-                "path": rel, "state": FileState.CONFLICT_COPY, "next": "keep it or the original",
-                "local_size": size, "remote_size": None, "uploaded_by": "", "uploaded_at": "",
-                "deleted_by": "", "deleted_at": "",
-            })  # fmt: skip
+            files.append(FileRow(rel, FileState.CONFLICT_COPY, "keep it or the original", size))
     return files
 
 

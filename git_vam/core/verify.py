@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from git_vam import git
-from git_vam import manifest as mf
+from git_vam.core.autopull import Wanted, changed_entries
 from git_vam.fs import is_real_file, safe_rel
 from git_vam.git import EMPTY_TREE, ZERO
-from git_vam.layout import MANIFEST_GLOB, iso_from_ts
+from git_vam.layout import iso_from_ts
 from git_vam.projects import Project
 from git_vam.s3.model import object_metadata
 
@@ -19,21 +19,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from git_vam.context import Context
-
-Wanted = dict[str, dict[str, mf.Entry]]  # project → {path inside s3-staging: manifest entry}
-
-
-def changed_entries(root: Path, old: str, new: str) -> Wanted:
-    """The live manifest entries that are new or have another MD5 in commit ``new``
-    than in ``old``, by project (one ``git diff`` and two ``git show`` per changed
-    manifest; no network)."""
-    wanted: Wanted = {}
-    for path in git.changed_paths(root, old, new, MANIFEST_GLOB):
-        found = mf.changes(mf.load_at(root, old, path), mf.load_at(root, new, path))
-        entries = {c.rel: c.new for c in found if c.new_version and c.new is not None}
-        if entries:
-            wanted.setdefault(path.split("/")[0], {}).update(entries)
-    return wanted
 
 
 def pushed_entries(root: Path, refs: list[tuple[str, str]]) -> Wanted:
