@@ -6,3 +6,6 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e ".[$1]"
+# An editable install leaves out data files: put the man pages where `man` finds
+# them beside the venv's bin/ (a wheel install puts them there itself).
+mkdir -p "$VENV/share/man/man1" && cp man/*.1 "$VENV/share/man/man1/"

@@ -131,15 +131,20 @@ def cost(as_json: bool, **_: Any) -> int:
 @click.option("--delete-local", is_flag=True, help="After verification, remove heavy files (videos, big files) here.")
 @click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived; change nothing.")
 @click.option("--no-commit", is_flag=True, help="Record the archive in the manifest but do not commit.")
+@click.option("--force", is_flag=True, help="Archive again even when the newest archive holds the current content.")
 @common
 def archive(projects: tuple[str, ...], older_than: str | None, storage_class: str, delete_local: bool,
-            dry_run: bool, no_commit: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
-    """Stream a tar of each project to the archive prefix, verify it, record it in the manifest."""
+            dry_run: bool, no_commit: bool, force: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
+    """Stream a tar of each project to the archive prefix, verify it, record it in the manifest.
+
+    A project whose newest archive already holds its current content is skipped
+    (the line names that archive) unless --force.
+    """
     from git_vam.commands import archive as cmd
 
     return cmd.run_archive(
         repo_context(), projects, older_than=older_than, storage_class=storage_class.upper(),
-        delete_local=delete_local, dry_run=dry_run, no_commit=no_commit, as_json=as_json,
+        delete_local=delete_local, dry_run=dry_run, no_commit=no_commit, force=force, as_json=as_json,
     )  # fmt: skip
 
 
@@ -281,4 +286,25 @@ def completion(shell: str) -> int:
     cls = get_completion_class(shell)
     assert cls is not None  # the three choices are click's own
     click.echo(cls(cli, {}, "git-vam", COMPLETE_VAR).source() + GIT_ADAPTER.get(shell, ""))
+    return 0
+
+
+@cli.command("help")
+@click.argument("command", required=False)
+@click.pass_context
+def help_(ctx: click.Context, command: str | None) -> int:
+    """The help of git vam, or of COMMAND: the same text as `--help`.
+
+    (`git vam --help` is git's: it opens the man page, `man git-vam`.)
+    """
+    parent = ctx.parent
+    assert parent is not None  # a subcommand of the group
+    if command is None:
+        click.echo(parent.get_help(), color=ctx.color)
+        return 0
+    found = cli.get_command(parent, command)
+    if found is None:
+        raise click.UsageError(f"No such command {command!r}.", parent)
+    with click.Context(found, info_name=command, parent=parent) as sub:
+        click.echo(found.get_help(sub), color=ctx.color)
     return 0

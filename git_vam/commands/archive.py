@@ -14,13 +14,13 @@ from git_vam.fs import printable
 
 def run_archive(
     ctx: Context, names: tuple[str, ...], *, older_than: str | None, storage_class: str, delete_local: bool,
-    dry_run: bool, no_commit: bool, as_json: bool,
+    dry_run: bool, no_commit: bool, as_json: bool, force: bool = False,
 ) -> int:  # fmt: skip
     """Archive each project; returns 1 when a heavy file was kept because the
     verified archive does not hold its current version."""
     reports, committed, incomplete = archive(
         ctx, choose(ctx, names, older_than), storage_class=storage_class, delete_local=delete_local,
-        dry_run=dry_run, skip_held=bool(older_than), commit=not no_commit,
+        dry_run=dry_run, skip_held=not force, commit=not no_commit,
         reporter=output.reporter(False, False),
     )  # fmt: skip
     if as_json:
@@ -32,7 +32,7 @@ def run_archive(
     for r in reports:
         where = f"s3://{ctx.bucket}/{r['key']}"
         if r.get("skipped"):
-            con.print(f"{r['project']}: skipped, {r['skipped']} ({where})", markup=False)
+            con.print(f"{r['project']}: skipped, {r['skipped']}: {where} (--force archives it again)", markup=False)
             continue
         verb = "would archive" if dry_run else "archived and verified"
         con.print(f"{r['project']}: {verb} {r['files']} files ({output.human_size(r['bytes'])}) as {where}",

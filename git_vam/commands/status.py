@@ -22,6 +22,7 @@ MARK = {S.IN_SYNC: "✓", S.CLEANED_UP: "·", S.LOCAL_ONLY: "↑", S.CHANGED_LOC
         S.CHANGED_ON_S3: "↓", S.CONFLICT: "!", S.CONFLICT_COPY: "!", S.PARTIAL_UPLOAD: "…",
         S.PARTIAL_DOWNLOAD: "…"}  # fmt: skip
 STATE_WIDTH = 16  # "partial download"; longer states are cut
+NOTE_WIDTH = 24  # "59 min ago by someone"; a longer name drops the time first
 STATE_STYLE = {S.IN_SYNC: "green", S.CLEANED_UP: "dim", S.CONFLICT: "bold red", S.CONFLICT_COPY: "bold red"}
 for _state in (S.LOCAL_ONLY, S.CHANGED_LOCALLY, S.ON_S3_ONLY, S.CHANGED_ON_S3, S.PARTIAL_UPLOAD, S.PARTIAL_DOWNLOAD):
     STATE_STYLE[_state] = "yellow"
@@ -44,6 +45,17 @@ def run(
     return EXIT_INCOMPLETE if exit_code and dirty else EXIT_OK
 
 
+def by_whom(who: str, when: str) -> str:
+    """``2 h ago by jan`` in at most ``NOTE_WIDTH`` characters: the name is kept
+    whole where it fits, the time given up first (the state column says
+    whether it was an upload or a deletion)."""
+    stamp = ts_from_iso(when) if when else None
+    full = f"{ago(stamp)} by {who}" if stamp and who else (ago(stamp) if stamp else who)
+    if len(full) <= NOTE_WIDTH or not who:
+        return full
+    return fit(f"by {who}", NOTE_WIDTH)
+
+
 def fit(text: str, width: int) -> str:
     """``text`` in at most ``width`` characters, shortened in the middle."""
     if len(text) <= width:
@@ -64,6 +76,9 @@ def _print(ctx: Context, result: list[ProjectStatus], offline: bool) -> None:
             shown.stylize(style_at[2], style_at[0], style_at[1])
         con.print(shown, no_wrap=True, crop=True)
 
+    def whole(text: str) -> None:  # a command to copy: never cut (the terminal wraps it)
+        con.print(printable(text), markup=False, highlight=False)
+
     for p in result:
         line(p.project)
         where = f"s3://{ctx.bucket}/{p.prefix}" + (" (offline: as the manifest last recorded it)" if offline else "")
@@ -73,12 +88,11 @@ def _print(ctx: Context, result: list[ProjectStatus], offline: bool) -> None:
             line(f"  archived {a.get('archived_at') or ''} to {a.get('key')} ({a.get('storage_class') or '?'})")
         if not p.files:
             line("  no staging files here or on S3")
-        path_width = width - 2 - 2 - 10 - 2 - STATE_WIDTH - 2 - 20
+        path_width = width - 4 - 2 - 10 - 2 - STATE_WIDTH - 2 - NOTE_WIDTH  # "  ✓ " path "  " size "  " state "  " note
         for f in p.files:
-            size = f.local_size if f.local_size is not None else f.remote_size
+            size = f.size
             who, when = (f.deleted_by, f.deleted_at) if f.deleted_by else (f.uploaded_by, f.uploaded_at)
-            stamp = ts_from_iso(when) if when else None
-            note = (f"{'deleted ' if f.deleted_by else ''}{ago(stamp)} by {who}" if stamp else who)[:20]
+            note = by_whom(who, when)
             cells = (
                 f"  {MARK.get(f.state, '✗')} {fit(f.path, path_width):<{path_width}}  "
                 f"{human_size(size) if size is not None else '':>10}  {fit(f.state, STATE_WIDTH):<{STATE_WIDTH}}  "
@@ -95,6 +109,6 @@ def _print(ctx: Context, result: list[ProjectStatus], offline: bool) -> None:
                 hints.setdefault(f.next, []).append(f.path)
         for hint, paths in hints.items():
             target = f" {p.project}" if hint.startswith("git vam ") and " " not in hint[8:] else ""
-            line(f"  next: {hint}{target}  ({', '.join(paths)})")
+            whole(f"  next: {hint}{target}  ({', '.join(paths)})")
         for problem in p.problems:
             line(f"  ! {problem}")

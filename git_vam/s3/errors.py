@@ -20,8 +20,14 @@ def translate(exc: Exception, *, bucket: str, endpoint: str | None, region: str,
     if isinstance(exc, botocore.exceptions.NoCredentialsError):
         return ConfigError(
             "No AWS credentials found.",
-            "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or .video-tools.env), "
-            "or configure a profile (`aws configure`).",
+            "Put them in ~/.aws/credentials (`aws configure`), name a profile with AWS_PROFILE, "
+            "or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (environment or .video-tools.env).",
+        )
+    if isinstance(exc, botocore.exceptions.ProfileNotFound):
+        profile = printable(getattr(exc, "kwargs", {}).get("profile", ""))
+        return ConfigError(
+            f"The AWS profile {profile!r} (AWS_PROFILE) is in neither ~/.aws/config nor ~/.aws/credentials.",
+            "Fix AWS_PROFILE (`aws configure list-profiles` lists them), or unset it to use the default.",
         )
     if isinstance(exc, botocore.exceptions.PartialCredentialsError):
         missing = str(getattr(exc, "kwargs", {}).get("cred_var", "a key"))

@@ -1,0 +1,161 @@
+"""What a new user hit in a day with git-vam (issue 21): each test failed on the
+code before its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers import PROJECT, World, git, make_mp4, vam
+
+
+def deleted_by_david(world: World) -> None:
+    """old.mp4 pushed by david, pulled by jan, then deleted on S3 by david."""
+    d, j = world.david, world.jan
+    make_mp4(world.staging(d) / "old.mp4", "old")
+    vam(d, "push", "b65")
+    git(d, "push", "-q")
+    git(j, "pull", "-q")
+    vam(j, "pull", "b65")
+    (world.staging(d) / "old.mp4").unlink()
+    vam(d, "push", "b65", "--delete")
+    git(d, "push", "-q")
+    git(j, "pull", "-q")
+
+
+def test_status_names_who_deleted_a_file_at_every_width(world: World) -> None:
+    deleted_by_david(world)
+    for columns in ("80", "200"):
+        out = vam(world.jan, "status", "b65", env={"COLUMNS": columns}).stdout
+        row = next(line for line in out.splitlines() if "old.mp4" in line)
+        assert row.rstrip().endswith("by david"), row
+
+
+def test_a_missing_aws_profile_is_a_configuration_error(world: World) -> None:
+    env = {"AWS_PROFILE": "typo", "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+    out = vam(world.david, "status", "b65", env=env, code=2)
+    assert "typo" in out.stderr and "AWS_PROFILE" in out.stderr
+    assert "Traceback" not in out.stderr and "Run again" not in out.stderr
+
+
+def test_help_command_gives_the_same_text_as_dash_dash_help(world: World) -> None:
+    assert vam(world.david, "help").stdout == vam(world.david, "-h").stdout
+    assert vam(world.david, "help", "push").stdout == vam(world.david, "push", "--help").stdout
+    assert "No such command" in vam(world.david, "help", "nonsense", code=2).stderr
+
+
+def test_git_help_finds_the_man_page(world: World) -> None:
+    # `git vam --help` is git's `man git-vam`: the page must be where man looks
+    man = subprocess.run(["man", "-w", "git-vam"], capture_output=True, text=True)
+    assert man.returncode == 0, man.stderr
+    assert Path(man.stdout.strip()).name.startswith("git-vam.1")
+
+
+def test_hint_lines_are_never_cut(world: World) -> None:
+    long_project = "b65-guy-monroe-marketing-plan-and-the-long-tail-of-names"
+    (world.david / long_project / "s3-staging").mkdir(parents=True)
+    make_mp4(world.david / long_project / "s3-staging" / "a-very-long-file-name-for-the-edit.mp4")
+    for columns in ("80", "200"):
+        out = vam(world.david, "status", long_project, env={"COLUMNS": columns}).stdout
+        assert f"git vam push {long_project}" in out.replace("\n", "")  # wrapped, never cut
+        assert "…" not in "".join(line for line in out.splitlines() if "next:" in line)
+
+
+def test_pull_at_the_root_pulls_every_project_and_push_names_push(world: World) -> None:
+    d, j = world.david, world.jan
+    (d / "b66-other" / "s3-staging").mkdir(parents=True)
+    make_mp4(world.staging(d) / "raw.mp4", "raw")
+    make_mp4(d / "b66-other" / "s3-staging" / "cut.mp4", "cut")
+    vam(d, "push", "--all")
+    git(d, "push", "-q")
+    git(j, "pull", "-q")
+    vam(j, "pull")  # at the repository root: every project
+    assert (world.staging(j) / "raw.mp4").exists() and (j / "b66-other" / "s3-staging" / "cut.mp4").exists()
+    out = vam(j, "push", code=2)
+    assert "git vam push" in out.stderr and "--all" in out.stderr
+
+
+def test_archiving_an_unchanged_project_again_writes_nothing_unless_forced(world: World) -> None:
+    d = world.david
+    make_mp4(world.staging(d) / "raw.mp4", "raw")
+    vam(d, "archive", "b65")
+    first = json.loads((d / PROJECT / "s3-staging.manifest.json").read_text())["archive"]["key"]
+    out = vam(d, "archive", "b65")
+    manifest = json.loads((d / PROJECT / "s3-staging.manifest.json").read_text())
+    assert manifest["archive"]["key"] == first and "earlier_archives" not in manifest
+    assert first in out.stdout and "--force" in out.stdout
+    vam(d, "archive", "b65", "--force")
+    manifest = json.loads((d / PROJECT / "s3-staging.manifest.json").read_text())
+    assert manifest["archive"]["key"] != first and manifest["earlier_archives"][0]["key"] == first
+
+
+def test_team_notify_replaces_and_the_trust_message_shows_only_the_site(world: World) -> None:
+    d, j = world.david, world.jan
+    vam(d, "config", "vam.notify", "https://hooks.example.com/services/T0/B0/secret-one", "--team")
+    vam(d, "config", "vam.notify", "https://hooks.example.com/services/T0/B0/secret-two", "--team")
+    urls = git(d, "config", "-f", ".vamconfig", "--get-all", "vam.notify").split()
+    assert urls == ["https://hooks.example.com/services/T0/B0/secret-two"]
+    git(d, "add", ".vamconfig")
+    git(d, "commit", "-q", "-m", "notify")
+    git(d, "push", "-q")
+    git(j, "pull", "-q")
+    vam(j, "status", "b65", code=None)  # first use: this clone trusts what it found
+    git(d, "config", "-f", ".vamconfig", "vam.notify", "https://evil.example.net/hook/secret-three")
+    git(d, "commit", "-qam", "new hook")
+    git(d, "push", "-q")
+    git(j, "pull", "-q")
+    out = vam(j, "push", "b65", code=2)
+    assert "secret" not in out.stderr and "https://evil.example.net" in out.stderr
+    assert "\\n" not in out.stderr
+
+
+def test_watch_stops_cleanly_on_sigterm(world: World) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "git_vam", "watch", "b65", "--interval", "1s"],
+        cwd=world.jan, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(3)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+
+
+def test_watch_at_the_root_finds_projects_created_after_it_started(world: World) -> None:
+    d, j = world.david, world.jan
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "git_vam", "watch", "--interval", "1s"],
+        cwd=j, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        time.sleep(3)
+        (d / "b70-new" / "s3-staging").mkdir(parents=True)
+        make_mp4(d / "b70-new" / "s3-staging" / "late.mp4", "late")
+        vam(d, "push", "b70-new")  # on S3 only: jan has no b70-new folder yet
+        arrived = j / "b70-new" / "s3-staging" / "late.mp4"
+        deadline = time.monotonic() + 30
+        while not arrived.exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert arrived.exists()
+    finally:
+        watcher.send_signal(signal.SIGINT)
+        watcher.communicate(timeout=30)
+
+
+def test_the_man_pages_are_the_current_help(tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    try:
+        import man
+    finally:
+        sys.path.pop(0)
+    fresh = tmp_path / "man"
+    man.write(fresh)
+    committed = Path(__file__).resolve().parents[1] / "man"
+    assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in committed.glob("*.1"))
+    for page in fresh.iterdir():
+        assert page.read_text() == (committed / page.name).read_text(), f"{page.name}: run scripts/man.py"
