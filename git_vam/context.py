@@ -91,17 +91,21 @@ class Context:
         made against another server, bucket or prefix say nothing about this one)."""
         return f"{self.settings.endpoint or 'aws'} {self.bucket}/{self.staging_prefix(project)}"
 
-    def projects(self, names: tuple[str, ...], use_all: bool) -> list[projects_mod.Project]:
-        return projects_mod.resolve_projects(self.root, names, use_all, self.cwd)
+    def projects(self, names: tuple[str, ...], use_all: bool, command: str = "push") -> list[projects_mod.Project]:
+        return projects_mod.resolve_projects(self.root, names, use_all, self.cwd, command)
 
-    def targets(self, names: tuple[str, ...], use_all: bool, *, s3_only: bool = False) -> list[projects_mod.Target]:
-        """Projects, or files and folders of their ``s3-staging/`` (``repo.resolve_targets``).
-        With ``s3_only`` a full project name that exists only on S3 counts too (one listing)."""
+    def targets(
+        self, names: tuple[str, ...], use_all: bool, *, s3_only: bool = False, command: str = "push"
+    ) -> list[projects_mod.Target]:
+        """Projects, or files and folders of their ``s3-staging/`` (``projects.resolve_targets``;
+        a usage error's remedy names ``command``). With ``s3_only`` a full project
+        name that exists only on S3 counts too (one listing)."""
 
         def on_s3() -> set[str]:
             return self.store.list_folders(self.brand_prefix)
 
-        return projects_mod.resolve_targets(self.root, names, use_all, self.cwd, on_s3 if s3_only else None)
+        found = on_s3 if s3_only else None
+        return projects_mod.resolve_targets(self.root, names, use_all, self.cwd, found, command)
 
 
 def open_context(cwd: Path | None = None, flags: Mapping[str, Any] | None = None, *, quick: bool = False) -> Context:

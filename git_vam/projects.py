@@ -58,11 +58,14 @@ def synced_projects(root: Path) -> list[str]:
     ]
 
 
-def resolve_projects(root: Path, names: tuple[str, ...], use_all: bool, cwd: Path) -> list[Project]:
+def resolve_projects(
+    root: Path, names: tuple[str, ...], use_all: bool, cwd: Path, command: str = "push"
+) -> list[Project]:
     """Turn command-line project names into projects.
 
     Raises UsageError (exit 2) for an unknown or ambiguous name, listing the
-    candidates, and when no project is named outside any project folder.
+    candidates, and when no project is named outside any project folder (the
+    remedy names ``command`` and the projects it could act on).
     """
     if use_all:
         if names:
@@ -81,9 +84,12 @@ def resolve_projects(root: Path, names: tuple[str, ...], use_all: bool, cwd: Pat
         except ValueError:
             rel = Path()
         if not rel.parts or rel.parts[0].startswith("."):
+            known = synced_projects(root) or candidates
+            shown = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
             raise UsageError(
-                "No project named, and the current directory is not inside one.",
-                "Name one (e.g. `git vam push b65`), cd into it, or use --all.",
+                "No project named, and the current directory is not inside one"
+                + (f" (projects here: {shown})." if known else "."),
+                f"Run `git vam {command} PROJECT` for one, or `git vam {command} --all` for every project.",
             )
         return [Project(root, rel.parts[0])]
     chosen: list[Project] = []
@@ -150,7 +156,12 @@ def _as_staging_path(root: Path, name: str, cwd: Path) -> tuple[str, str] | None
 
 
 def resolve_targets(
-    root: Path, names: tuple[str, ...], use_all: bool, cwd: Path, on_s3: Callable[[], set[str]] | None = None
+    root: Path,
+    names: tuple[str, ...],
+    use_all: bool,
+    cwd: Path,
+    on_s3: Callable[[], set[str]] | None = None,
+    command: str = "push",
 ) -> list[Target]:
     """Turn command-line arguments into targets: a project (full name or unique
     prefix), ``PROJECT/path`` or a path under the current directory (limited to
@@ -160,14 +171,14 @@ def resolve_targets(
     Raises UsageError (exit 2) as ``resolve_projects`` does.
     """
     if use_all or not names:
-        return [Target(p) for p in resolve_projects(root, names, use_all, cwd)]
+        return [Target(p) for p in resolve_projects(root, names, use_all, cwd, command)]
     wanted: dict[str, set[str] | None] = {}
     order: list[Project] = []
     for name in names:
         as_path = _as_staging_path(root, name, cwd)
         head, rel = as_path if as_path else (name, "")
         try:
-            (project,) = resolve_projects(root, (head,), False, cwd)
+            (project,) = resolve_projects(root, (head,), False, cwd, command)
         except UsageError:
             from git_vam.fs import safe_rel
 

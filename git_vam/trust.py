@@ -20,6 +20,7 @@ from git_vam.errors import ConfigError
 from git_vam.fs import printable
 from git_vam.layout import CONFIG_FILE
 from git_vam.state import read_json, write_json_atomic
+from git_vam.values import url_site
 
 TRUST_FILE = "trusted.json"
 
@@ -58,8 +59,18 @@ def last_change(root: Path) -> str:
     return f"commit {printable(out)}" if out else "an unknown commit"
 
 
+def shown(key: str, value: str) -> str:
+    """A destination value as it may be printed: a webhook's path is its token,
+    so ``vam.notify`` shows each URL's scheme and host only."""
+    if not value:
+        return "(unset)"
+    if key == "notify":
+        return ", ".join(f"{url_site(url)}/…" for url in value.split())
+    return printable(value)
+
+
 def describe(found: list[tuple[str, str, str]]) -> str:
-    return "; ".join(f"vam.{k} {printable(old or '(unset)')} → {printable(new or '(unset)')}" for k, old, new in found)
+    return "; ".join(f"vam.{k} {shown(k, old)} → {shown(k, new)}" for k, old, new in found)
 
 
 def check(root: Path, state_dir: Path, settings: Settings) -> None:

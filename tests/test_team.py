@@ -297,7 +297,7 @@ def test_status_fits_80_columns_with_relative_times_summaries_and_the_extra_stat
     assert lines and all(len(line) <= 80 for line in lines), out
     rows = [line for line in lines if line.startswith("  ") and line[2] in "✓↑↓!·…✗"]
     assert len(rows) == 3  # one line per file, none wrapped
-    assert any("in sync" in r and ("ago by david" in r or "just now by david" in r) for r in rows), out
+    assert any("in sync" in r and ("ago by david" in r or "just now by david" in r) for r in rows), rows
     assert any("conflict copy" in r and "raw.conflict-" in r for r in rows)
     assert any("changed locally" in r or "conflict" in r for r in rows if "raw.mp4" in r)
     assert "3 file(s): " in out and "1 conflict copy" in out

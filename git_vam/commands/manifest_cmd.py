@@ -34,7 +34,7 @@ def differences(old: mf.Manifest, new: mf.Manifest) -> list[str]:
 
 
 def run(ctx: Context, names: tuple[str, ...], *, use_all: bool, check: bool, as_json: bool) -> int:
-    projects = ctx.projects(names, use_all)
+    projects = ctx.projects(names, use_all, "manifest")
     report: list[dict[str, Any]] = []
     with ctx.state:
         for project in projects:

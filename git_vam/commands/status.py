@@ -76,8 +76,16 @@ def _print(ctx: Context, result: list[ProjectStatus], offline: bool) -> None:
             shown.stylize(style_at[2], style_at[0], style_at[1])
         con.print(shown, no_wrap=True, crop=True)
 
-    def whole(text: str) -> None:  # a command to copy: never cut (the terminal wraps it)
-        con.print(printable(text), markup=False, highlight=False)
+    def whole(text: str) -> None:
+        """A line with a command to copy: wrapped between words, never cut (a word
+        longer than the width stays whole on its own line)."""
+        import textwrap
+
+        pieces = textwrap.wrap(
+            printable(text), width, subsequent_indent="        ", break_long_words=False, break_on_hyphens=False
+        )
+        for piece in pieces:
+            con.print(piece, markup=False, highlight=False, soft_wrap=True)
 
     for p in result:
         line(p.project)
@@ -88,11 +96,14 @@ def _print(ctx: Context, result: list[ProjectStatus], offline: bool) -> None:
             line(f"  archived {a.get('archived_at') or ''} to {a.get('key')} ({a.get('storage_class') or '?'})")
         if not p.files:
             line("  no staging files here or on S3")
-        path_width = width - 4 - 2 - 10 - 2 - STATE_WIDTH - 2 - NOTE_WIDTH  # "  ✓ " path "  " size "  " state "  " note
-        for f in p.files:
+        notes = [
+            by_whom(f.deleted_by, f.deleted_at) if f.deleted_by else by_whom(f.uploaded_by, f.uploaded_at)
+            for f in p.files
+        ]
+        # "  ✓ " path "  " size "  " state "  " note: the path gets what the notes leave
+        path_width = width - 4 - 2 - 10 - 2 - STATE_WIDTH - 2 - max(map(len, notes), default=0)
+        for f, note in zip(p.files, notes, strict=True):
             size = f.size
-            who, when = (f.deleted_by, f.deleted_at) if f.deleted_by else (f.uploaded_by, f.uploaded_at)
-            note = by_whom(who, when)
             cells = (
                 f"  {MARK.get(f.state, '✗')} {fit(f.path, path_width):<{path_width}}  "
                 f"{human_size(size) if size is not None else '':>10}  {fit(f.state, STATE_WIDTH):<{STATE_WIDTH}}  "

@@ -48,7 +48,9 @@ def run(
     """Push or pull the named projects. Returns 0 when everything was done, 1 otherwise
     (a conflict, a failed transfer, a refused key or skipped file; with
     ``--check-only``: anything left to download)."""
-    targets = ctx.targets(names, use_all, s3_only=direction == "pull")
+    # pull at the repository root means every project (as `git lfs pull`); push asks
+    at_root = not names and direction == "pull" and ctx.cwd.resolve() == ctx.root
+    targets = ctx.targets(names, use_all or at_root, s3_only=direction == "pull", command=direction)
     result = sync(
         ctx, direction, targets, output.reporter(quiet, as_json), dry_run=dry_run or check_only, force=force,
         delete=delete, commit=not no_commit,

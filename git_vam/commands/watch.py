@@ -3,7 +3,10 @@ with ``--once``, for tests and cron). Prints one line per file a round brought."
 
 from __future__ import annotations
 
+import signal
 import time
+from collections.abc import Callable
+from types import FrameType
 
 from git_vam import output
 from git_vam.context import Context
@@ -11,6 +14,35 @@ from git_vam.core.watch import PULLED, watch
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError
 from git_vam.fs import printable
 from git_vam.units import human_size, parse_seconds
+
+
+class Stopper:
+    """Ctrl-C (SIGINT) and a service manager's stop (SIGTERM) end the watch with
+    exit 0. Between rounds they end it at once; during a round the first one
+    lets the round finish, so that a file it brought is reported and nothing is
+    half-written, and a second one stops it now (transfers resume later)."""
+
+    def __init__(self, warn: Callable[[str], None]) -> None:
+        self.requested = False
+        self.sleeping = False
+        self.warn = warn
+
+    def handler(self, signum: int, frame: FrameType | None) -> None:
+        if self.sleeping or self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        self.warn("stopping after this round; press Ctrl-C again to stop now.")
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeping = True
+        try:
+            if not self.requested:
+                time.sleep(seconds)
+        finally:
+            self.sleeping = False
+
+    def install(self) -> dict[int, object]:
+        return {sig: signal.signal(sig, self.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
 
 
 def run(
@@ -23,18 +55,27 @@ def run(
         seconds = parse_seconds(interval)
     except ValueError as exc:
         raise UsageError(f"--interval: {exc}.", "Use e.g. --interval 60s or 5m.") from None
-    targets = ctx.targets(names, use_all or (not names and ctx.cwd.resolve() == ctx.root))
+    # every project (at the repository root, or --all): found again each round
+    if use_all and names:
+        raise UsageError("Name projects or use --all, not both.")
+    every = use_all or (not names and ctx.cwd.resolve() == ctx.root)
+    targets = None if every else ctx.targets(names, False)
     err = output.err()
 
     def warn(text: str) -> None:
         err.print(f"git vam: {printable(text)}", markup=False)
 
     if not once and not quiet and not as_json:
-        shown = ", ".join(t.project.name for t in targets)
+        shown = "every project" if targets is None else ", ".join(t.project.name for t in targets)
         err.print(f"Watching {printable(shown)} every {seconds} s; Ctrl-C stops.", markup=False)
     failed = rounds = False
+    stopper = Stopper(warn)
+    previous = stopper.install()
     try:
-        for result in watch(ctx, targets, output.reporter(quiet, as_json), interval=seconds, once=once, warn=warn):
+        for result in watch(
+            ctx, targets, output.reporter(quiet, as_json), interval=seconds, once=once, warn=warn,
+            sleep=stopper.sleep, stopping=lambda: stopper.requested,
+        ):  # fmt: skip
             failed, rounds = result.failed(), True
             if as_json:
                 output.print_json(
@@ -52,6 +93,9 @@ def run(
                     warn(f"{report.project}: {note}")
     except KeyboardInterrupt:
         return EXIT_OK
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
     if once and not rounds and as_json:
         output.print_json({"command": "watch", "ok": True, "projects": []})
     elif once and not rounds and not quiet:

@@ -26,7 +26,7 @@ def set_value(ctx: Context, name: str, value: str, *, team: bool) -> config.Key:
     """Validate ``value`` with the key's own parser, then write it with ``git config``:
     this clone's ``.git/config``, or with ``team`` the tracked ``.vamconfig``
     (never a personal key there; a destination set there is trusted by this
-    clone, which chose it). ``vam.notify`` takes one more URL each time.
+    clone, which chose it). A multi-valued key (``vam.notify``) is replaced.
     Returns the key; raises ConfigError or UsageError and writes nothing."""
     key = key_named(name)
     try:
@@ -38,7 +38,9 @@ def set_value(ctx: Context, name: str, value: str, *, team: bool) -> config.Key:
     if team and key.name == "maxFileSize" and parsed > config.GITHUB_HARD_LIMIT:
         raise UsageError("vam.maxFileSize in .vamconfig may be at most 100MB (GitHub's limit).", "Use 100MB or less.")
     where = ["-f", CONFIG_FILE] if team else []
-    git.run(ctx.root, "config", *where, *(["--add"] if key.multi else []), f"vam.{key.name}", value)
+    # a value set is the value: a multi-valued key (vam.notify) is replaced whole;
+    # `git config --add vam.notify URL` adds one more
+    git.run(ctx.root, "config", *where, "--replace-all", f"vam.{key.name}", value)
     if team and key.name in config.DESTINATION:
         trust.accept(ctx.state.dir, config.load(ctx.root))
     return key

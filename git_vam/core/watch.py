@@ -18,8 +18,10 @@ from git_vam.core import gather
 from git_vam.core.report import Reporter
 from git_vam.core.transfer import SyncResult, sync
 from git_vam.errors import VamError
+from git_vam.fs import safe_rel
 from git_vam.plan import Action
-from git_vam.projects import Target
+from git_vam.projects import Project, Target, synced_projects
+from git_vam.s3.model import Listing
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -27,28 +29,46 @@ if TYPE_CHECKING:
 PULLED = (Action.DOWNLOAD, Action.CONFLICT_COPY)
 
 
+def every_project(ctx: Context, listing: Listing) -> list[Target]:
+    """Every project as one round of the watcher sees it: the folders here with
+    ``s3-staging/`` or a manifest, and the projects that exist only on S3 under
+    the brand prefix (a collaborator pushed a new one; the pull creates its
+    folder). A name from S3 must be a plain folder name (DESIGN §6)."""
+    names = set(synced_projects(ctx.root))
+    for rel in listing.objects:
+        name = rel.split("/", 1)[0]
+        if "/" in rel and safe_rel(name) == name and not name.startswith("."):
+            names.add(name)
+    return [Target(Project(ctx.root, name)) for name in sorted(names)]
+
+
 def watch(
     ctx: Context,
-    targets: list[Target],
+    targets: list[Target] | None,
     reporter: Reporter,
     *,
     interval: float,
     once: bool = False,
     warn: Callable[[str], None] = lambda text: None,
     sleep: Callable[[float], None] = time.sleep,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> Iterator[SyncResult]:
     """Yield one SyncResult per round that pulled something (``interval`` in
-    seconds between rounds). A round that cannot reach S3 is one warning and the
+    seconds between rounds). ``targets`` None: every project, found again each
+    round (``every_project``). A round that cannot reach S3 is one warning and the
     watch goes on; with ``once`` it raises VamError instead. A project whose
     pull left something undone (a failed download, a conflict) is tried again
-    next round even if S3 did not change."""
+    next round even if S3 did not change. ``stopping()`` is asked after each
+    round: True ends the watch there (a stop asked for during a round lets the
+    round finish, so what it brought is reported)."""
     seen: dict[str, dict[str, str]] = {}
-    projects = [t.project for t in targets]
     while True:
         try:
-            listings = gather.split_by_project(ctx, projects, ctx.store.list_prefix(ctx.brand_prefix))
+            brand = ctx.store.list_prefix(ctx.brand_prefix)
+            watched = every_project(ctx, brand) if targets is None else targets
+            listings = gather.split_by_project(ctx, [t.project for t in watched], brand)
             now = {name: {rel: obj.etag for rel, obj in listing.objects.items()} for name, listing in listings.items()}
-            changed = [t for t in targets if seen.get(t.project.name) != now[t.project.name]]
+            changed = [t for t in watched if seen.get(t.project.name) != now[t.project.name]]
             if changed:
                 result = sync(ctx, "pull", changed, reporter, warn=warn, listings=listings)
                 for report in result.reports:
@@ -62,6 +82,6 @@ def watch(
             if once:
                 raise
             warn(f"{exc.message} Trying again in {interval:g} s.")
-        if once:
+        if once or stopping():
             return
         sleep(interval)
