@@ -160,3 +160,42 @@ def test_the_man_pages_are_the_current_help(tmp_path: Path) -> None:
     assert sorted(p.name for p in fresh.iterdir()) == sorted(p.name for p in committed.glob("*.1"))
     for page in fresh.iterdir():
         assert page.read_text() == (committed / page.name).read_text(), f"{page.name}: run scripts/man.py"
+
+
+def test_another_tools_upload_is_not_credited_to_someone_who_pushed_the_same_bytes(world: World) -> None:
+    from helpers import s3_client
+
+    d = world.david
+    raw = make_mp4(world.staging(d) / "raw.mp4", "same bytes")
+    vam(d, "push", "b65")
+    # the AWS CLI (or any tool) uploads the same bytes under another key, without git-vam's metadata
+    key = f"staging/v-demo/{PROJECT}/copy.mp4"
+    s3_client(world).put_object(Bucket=world.bucket, Key=key, Body=raw.read_bytes())
+    listed = json.loads(vam(d, "ls", "b65", "--json").stdout)["projects"][0]["files"]
+    by_path = {f["path"]: f for f in listed}
+    assert by_path["raw.mp4"]["uploaded_by"] == "david"
+    assert by_path["copy.mp4"]["uploaded_by"] == ""  # not david's
+    assert by_path["copy.mp4"]["uploaded_at"]  # S3's own time, where no uploader's time is known
+
+
+def test_a_download_without_an_uploader_md5_says_it_was_not_verified(world: World) -> None:
+    from helpers import s3_client
+
+    s3 = s3_client(world)
+    key = f"staging/v-demo/{PROJECT}/cli.bin"
+    part = os.urandom(5 * 1024**2)
+    upload = s3.create_multipart_upload(Bucket=world.bucket, Key=key)  # as `aws s3 cp` does above 8 MiB
+    etags = [
+        s3.upload_part(Bucket=world.bucket, Key=key, UploadId=upload["UploadId"], PartNumber=n, Body=part)["ETag"]
+        for n in (1, 2)
+    ]
+    s3.complete_multipart_upload(
+        Bucket=world.bucket, Key=key, UploadId=upload["UploadId"],
+        MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in zip((1, 2), etags, strict=True)]},
+    )  # fmt: skip
+    single = f"staging/v-demo/{PROJECT}/cli-small.bin"
+    s3.put_object(Bucket=world.bucket, Key=single, Body=b"small and single-part")
+    out = vam(world.jan, "pull", "b65").stdout
+    assert "cli.bin" in out and "not verified: no uploader MD5" in out
+    small = next(line for line in out.splitlines() if "cli-small.bin" in line)
+    assert "not verified" not in small  # a single-part ETag is the MD5: checked

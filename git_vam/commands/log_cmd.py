@@ -22,6 +22,7 @@ def run(ctx: Context, names: tuple[str, ...], *, limit: int | None, as_json: boo
     for c in changes:
         what = "deleted " if c.action == "delete" else ""
         size = human_size(c.size)
-        line = f"{c.commit}  {c.at or c.committed}  {c.by or '?'}  {what}{c.project}/{c.rel}  {size}  md5 {c.md5[:12]}"
+        who = c.by or "another tool"  # no uploader recorded: not pushed by git-vam
+        line = f"{c.commit}  {c.at or c.committed}  {who}  {what}{c.project}/{c.rel}  {size}  md5 {c.md5[:12]}"
         con.print(printable(line), markup=False)
     return EXIT_OK

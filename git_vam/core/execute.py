@@ -266,6 +266,7 @@ def _download(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thre
         return Outcome(item, False, f"{item.reason}: {target_rel}", obj.size)
     st = dest.stat()
     return Outcome(
-        item, True, "downloaded" + trashed, obj.size, local=Meta(got, st.st_size), path=dest, stat=st,
+        item, True, "downloaded" + trashed + ("" if obj.md5 else " (not verified: no uploader MD5)"), obj.size,
+        local=Meta(got, st.st_size), path=dest, stat=st,
         base=Meta(got, obj.size, obj.etag),
     )  # fmt: skip

@@ -158,13 +158,15 @@ def _resolve_remote(
     ctx: Context, listing: dict[str, RemoteObject], manifest: mf.Manifest, metadata_json: Callable[[], Any]
 ) -> dict[str, RemoteObject]:
     """Fill md5 and uploader of each listed object from what is already known for
-    its ETag: the committed manifest first, then (read only when the manifest
-    leaves some unknown) ``.metadata.json``, HEAD-ing only what is still unknown."""
+    its key and ETag: the committed manifest first, then (read only when the
+    manifest leaves some unknown) ``.metadata.json``, HEAD-ing only what is still
+    unknown. Known by key and ETag together, never by ETag alone: another tool's
+    upload of the same bytes under another key is not the uploader's."""
 
-    known: dict[str, dict[str, Any]] = {}
-    for entry in manifest.live().values():
+    known: dict[tuple[str, str], dict[str, Any]] = {}
+    for rel, entry in manifest.live().items():
         if entry.etag:
-            known[entry.etag] = {
+            known[rel, entry.etag] = {
                 "md5": entry.md5,
                 "uploaded_by": entry.uploaded_by,
                 "uploaded_at": entry.uploaded_at,
@@ -176,7 +178,7 @@ def _resolve_remote(
         """Fill what ``known`` covers into ``out``; return the rest."""
         rest = []
         for obj in objs:
-            info = known.get(obj.etag)
+            info = known.get((obj.rel, obj.etag))
             if info and info["uploaded_by"]:
                 out[obj.rel] = replace(obj, **info)
             else:
@@ -187,9 +189,9 @@ def _resolve_remote(
     meta_json = metadata_json() if unknown else None
     if isinstance(meta_json, dict):
         for f in meta_json.get("files") or []:
-            if isinstance(f, dict) and f.get("etag") and f.get("md5"):
+            if isinstance(f, dict) and f.get("etag") and f.get("md5") and f.get("name"):
                 known.setdefault(
-                    str(f["etag"]),
+                    (str(f["name"]), str(f["etag"])),
                     {
                         "md5": str(f["md5"]),
                         "uploaded_by": str(f.get("uploaded_by", "")),

@@ -4,13 +4,14 @@ version's MD5, size, who uploaded or deleted it and when, and the commit."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from git_vam import git
+from git_vam import manifest as mf
 from git_vam.fs import safe_rel
-from git_vam.manifest import Entry
+from git_vam.layout import TIME_FORMAT
 from git_vam.projects import Target
 
 if TYPE_CHECKING:
@@ -39,28 +40,19 @@ class Change:
                 "by": self.by, "at": self.at, "commit": self.commit, "committed": self.committed}  # fmt: skip
 
 
-def entries_at(ctx: Context, commit: str, path: str) -> dict[str, Entry]:
-    """The manifest's entries at ``commit:path``; ``{}`` when absent or not a
-    manifest. Entries of the wrong shape or with unsafe names are left out (the
-    history was written by others)."""
-    text = git.show(ctx.root, commit, path)
+def utc(stamp: str) -> str:
+    """git's ``%cI`` time (``2026-12-01T09:00:00+07:00``) in UTC as every other
+    time git-vam prints (``2026-12-01T02:00:00Z``)."""
     try:
-        files = json.loads(text or "{}").get("files") or {}
-    except (ValueError, AttributeError):
-        return {}
-    out = {}
-    for rel, data in files.items() if isinstance(files, dict) else ():
-        try:
-            if safe_rel(str(rel)) == rel:
-                out[rel] = Entry.from_json(data)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            continue
-    return out
+        return datetime.fromisoformat(stamp).astimezone(timezone.utc).strftime(TIME_FORMAT)
+    except ValueError:
+        return stamp
 
 
 def history(ctx: Context, target: Target, limit: int | None) -> list[Change]:
     """Newest first: the versions of ``target``'s files that its manifest's last
-    ``limit`` commits (all when None) recorded."""
+    ``limit`` commits (all when None) recorded. The history was written by
+    others: entries of the wrong shape or with unsafe names are left out."""
     path = target.project.manifest_relpath
     args = ["log", "--first-parent", f"--format=%H{SEP}%h{SEP}%cI"]
     if limit:
@@ -69,18 +61,17 @@ def history(ctx: Context, target: Target, limit: int | None) -> list[Change]:
     out = []
     for line in lines:
         full, short, committed = line.split(SEP)
-        new, old = entries_at(ctx, full, path), entries_at(ctx, f"{full}^", path)
-        for rel, entry in sorted(new.items()):
-            before = old.get(rel)
-            if not target.covers(rel):
+        for change in mf.changes(mf.load_at(ctx.root, f"{full}^", path), mf.load_at(ctx.root, full, path)):
+            entry = change.new
+            if entry is None or safe_rel(change.rel) != change.rel or not target.covers(change.rel):
                 continue
-            if entry.deleted:
-                if before is None or before.deleted:
-                    continue  # no new deletion here
+            if change.new_deletion:
                 action, by, at = "delete", entry.deleted_by, entry.deleted_at
-            else:
-                if before is not None and not before.deleted and before.md5 == entry.md5:
-                    continue  # the same version recorded again (a new ETag or time)
+            elif change.new_version:  # not the same version recorded again (a new ETag or time)
                 action, by, at = "upload", entry.uploaded_by, entry.uploaded_at
-            out.append(Change(target.project.name, rel, action, entry.md5, entry.size, by, at, short, committed))
+            else:
+                continue
+            out.append(
+                Change(target.project.name, change.rel, action, entry.md5, entry.size, by, at, short, utc(committed))
+            )
     return out

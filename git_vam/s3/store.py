@@ -78,7 +78,8 @@ class S3Store(Bucket):
         return names
 
     def head(self, obj: RemoteObject) -> RemoteObject:
-        """``obj`` completed with its metadata (md5, uploaded-by, uploaded-at, mtime)."""
+        """``obj`` completed with its metadata (md5, uploaded-by, uploaded-at, mtime).
+        An object another tool uploaded has none: its time is S3's LastModified."""
         resp = self.call(self.client.head_object, obj.key, Bucket=self.bucket, Key=obj.key)
         meta = decode_metadata(resp.get("Metadata", {}))
         return RemoteObject(
@@ -89,7 +90,7 @@ class S3Store(Bucket):
             last_modified=obj.last_modified,
             md5=meta.get("md5") or obj.md5,
             uploaded_by=meta.get("uploaded-by", ""),
-            uploaded_at=meta.get("uploaded-at", ""),
+            uploaded_at=meta.get("uploaded-at", "") or obj.last_modified,  # another tool's: S3's own time
             mtime=meta.get("mtime", ""),
         )
 
