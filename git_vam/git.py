@@ -175,3 +175,22 @@ def unpushed_base(root: Path, commit: str) -> str:
     if not oldest:
         return commit
     return out(root, "rev-parse", "-q", "--verify", f"{oldest[0]}~1", check=False).strip()
+
+
+def cannot_commit_here(root: Path) -> tuple[str, str] | None:
+    """``(what is wrong, remedy)`` when a commit now would go astray: during a
+    rebase, merge or cherry-pick that stopped, or on a detached HEAD (no branch
+    would hold it); None when committing is fine."""
+    for name, command in (("rebase-merge", "rebase"), ("rebase-apply", "rebase"), ("MERGE_HEAD", "merge"),
+                          ("CHERRY_PICK_HEAD", "cherry-pick")):  # fmt: skip
+        if git_path(root, name).exists():
+            return (
+                f"A git {command} is in progress; git vam would commit the manifest in the middle of it.",
+                f"Finish it with `git {command} --continue` (or `git {command} --abort`), then push.",
+            )
+    if run(root, "symbolic-ref", "-q", "HEAD", check=False).returncode != 0:
+        return (
+            "HEAD is detached (no branch is checked out); the manifest commit would belong to no branch.",
+            "Switch to your branch (`git switch main`), then push.",
+        )
+    return None

@@ -199,3 +199,36 @@ def test_a_download_without_an_uploader_md5_says_it_was_not_verified(world: Worl
     assert "cli.bin" in out and "not verified: no uploader MD5" in out
     small = next(line for line in out.splitlines() if "cli-small.bin" in line)
     assert "not verified" not in small  # a single-part ETag is the MD5: checked
+
+
+def test_a_push_with_a_path_never_commits_entries_outside_it(world: World) -> None:
+    from helpers import s3_client
+
+    d = world.david
+    make_mp4(world.staging(d) / "raw.mp4", "raw")
+    vam(d, "push", "b65")
+    # files only on S3 (another clone's or tool's), which this clone's manifest does not name yet
+    for name in ("a.mp4", "b.mp4", "c.mp4"):
+        s3_client(world).put_object(Bucket=world.bucket, Key=f"staging/v-demo/{PROJECT}/{name}", Body=name.encode())
+    head = git(d, "rev-parse", "HEAD")
+    manifest = (d / PROJECT / "s3-staging.manifest.json").read_text()
+    vam(d, "push", f"{PROJECT}/nonexistent.mp4", code=1)
+    assert git(d, "rev-parse", "HEAD") == head
+    assert (d / PROJECT / "s3-staging.manifest.json").read_text() == manifest
+    make_mp4(world.staging(d) / "new.mp4", "new")
+    vam(d, "push", f"{PROJECT}/new.mp4")
+    files = json.loads((d / PROJECT / "s3-staging.manifest.json").read_text())["files"]
+    assert sorted(files) == ["new.mp4", "raw.mp4"]  # the path, and nothing it does not cover
+
+
+def test_a_push_during_a_stopped_rebase_is_refused(world: World) -> None:
+    d = world.david
+    (d / PROJECT / "notes.md").write_text("second\n")
+    git(d, "commit", "-qam", "second")
+    env = {**os.environ, "GIT_SEQUENCE_EDITOR": "sed -i -e s/^pick/edit/"}
+    subprocess.run(["git", "rebase", "-q", "-i", "HEAD~1"], cwd=d, env=env, check=True, capture_output=True)
+    make_mp4(world.staging(d) / "raw.mp4", "raw")
+    head = git(d, "rev-parse", "HEAD")
+    out = vam(d, "push", "b65", code=2)
+    assert "git rebase --continue" in out.stderr
+    assert git(d, "rev-parse", "HEAD") == head

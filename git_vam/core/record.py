@@ -3,6 +3,7 @@ and the project's ``.metadata.json`` (the existing tools' summary, a cache)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from git_vam import manifest as mf
@@ -61,12 +62,15 @@ def rebuilt_manifest(view: View) -> mf.Manifest:
     return mf.Manifest(view.manifest.brand, view.project.name, files, extra)
 
 
-def finish(ctx: Context, view: View, direction: Direction) -> bool:
+def finish(ctx: Context, view: View, direction: Direction, covers: Callable[[str], bool] | None = None) -> bool:
     """Save the base records and, after a push, rewrite the manifest from what S3
     now holds. A pull leaves the tracked manifest alone (as ``git lfs pull``
     leaves tracked files): a pull, or a watcher, that edited it would make the
     next ``git pull`` refuse to merge. The one exception is a manifest with a
     merge conflict, which S3, the truth, resolves (DESIGN §5).
+
+    ``covers`` (a push of some paths) limits the rewrite to the entries of
+    those paths: a path is never widened to the project (DESIGN §1).
 
     Returns True when the manifest file changed.
     """
@@ -74,6 +78,9 @@ def finish(ctx: Context, view: View, direction: Direction) -> bool:
     if direction != "push" and "conflicts" not in view.manifest.extra:
         return False
     manifest = rebuilt_manifest(view)
+    if covers is not None:
+        kept = {rel: e for rel, e in view.manifest.files.items() if not covers(rel)}
+        manifest.files = {**kept, **{rel: e for rel, e in manifest.files.items() if covers(rel)}}
     view.manifest = manifest
     if not manifest.files and not manifest.extra and not view.project.manifest_path.exists():
         return False

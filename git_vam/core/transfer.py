@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from git_vam import git
 from git_vam.core import execute, gather, notify, record
 from git_vam.core.report import Outcome, Reporter
-from git_vam.errors import VamError
+from git_vam.errors import UsageError, VamError
 from git_vam.fs import UnsafePath, printable
 from git_vam.git import commit_paths
 from git_vam.layout import utc_now
@@ -95,6 +96,10 @@ def sync(
     ``max_size`` bytes go to ``ProjectReport.too_big`` instead. Without
     ``write_manifest`` (the hooks) only the base records are saved."""
     by_name = {t.project.name: t for t in targets}
+    if direction == "push" and not dry_run and commit and ctx.settings.auto_commit:
+        astray = git.cannot_commit_here(ctx.root)
+        if astray:  # before any transfer: the manifest commit would go astray
+            raise UsageError(*astray)
     result = SyncResult([])
     to_commit: list[str] = []
     summaries: list[gather.View] = []  # projects whose .metadata.json a push changed
@@ -147,7 +152,8 @@ def sync(
             by_rel = {o.item.rel: o for o in outcomes}
             report.outcomes = [by_rel.get(i.rel) or Outcome(i, True, i.reason) for i in items]
             if write_manifest:
-                report.manifest_changed = record.finish(ctx, view, direction)
+                covers = by_name[view.project.name].covers if by_name[view.project.name].paths else None
+                report.manifest_changed = record.finish(ctx, view, direction, covers)
             else:
                 record.save_base(ctx, view)
             if direction == "push":
