@@ -54,6 +54,7 @@ class FileState(str, Enum):
     DELETED_ON_S3 = "deleted on S3"
     DELETED_ON_BOTH = "deleted on both sides"
     CLEANED_UP = "cleaned up"  # deleted on S3 on purpose (cleanup, a verified archive): nothing to do
+    ARCHIVED = "archived"  # removed here by archive --delete-local: a verified archive holds it
     CONFLICT_COPY = "conflict copy"  # NAME.conflict-USER-TIME.EXT saved by a pull
     PARTIAL_UPLOAD = "partial upload"
     PARTIAL_DOWNLOAD = "partial download"

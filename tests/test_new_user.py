@@ -232,3 +232,35 @@ def test_a_push_during_a_stopped_rebase_is_refused(world: World) -> None:
     out = vam(d, "push", "b65", code=2)
     assert "git rebase --continue" in out.stderr
     assert git(d, "rev-parse", "HEAD") == head
+
+
+def test_a_video_removed_by_archive_delete_local_is_archived_not_deleted(world: World) -> None:
+    d = world.david
+    make_mp4(world.staging(d) / "raw.mp4", "raw")
+    vam(d, "push", "b65")
+    vam(d, "archive", "b65", "--delete-local")
+    assert not (world.staging(d) / "raw.mp4").exists()
+    out = vam(d, "status", "b65").stdout
+    row = next(line for line in out.splitlines() if "raw.mp4" in line and "next:" not in line)
+    assert "archived" in row and "deleted" not in row
+    assert "git vam restore b65" in out.replace(PROJECT, "b65") and "push --delete" not in out
+    assert f"archive/v-demo/b50-b99/{PROJECT}.tar" in out
+    files = json.loads(vam(d, "status", "b65", "--json", "--exit-code").stdout)["projects"][0]["files"]
+    assert [f["state"] for f in files] == ["archived"]
+
+
+def test_after_cleanup_push_and_pull_stay_quiet_and_the_header_counts_what_goes(world: World) -> None:
+    from helpers import s3_client
+
+    d = world.david
+    for name in ("a.mp4", "b.mp4"):
+        make_mp4(world.staging(d) / name, name)
+    vam(d, "push", "b65")
+    s3_client(world).put_object(Bucket=world.bucket, Key=f"staging/v-demo/{PROJECT}/only.bin", Body=b"only here")
+    listed = vam(d, "cleanup", "b65").stdout
+    assert "Would delete 2 objects" in listed and "1 kept" in listed
+    vam(d, "cleanup", "b65", "--confirm", code=1)  # only.bin is the only copy: kept
+    for direction in ("push", "pull"):
+        out = vam(d, direction, "b65").stdout
+        assert "a.mp4" not in out and "b.mp4" not in out, out  # cleaned up: nothing to say
+        assert "nothing to do" in out or "only.bin" in out

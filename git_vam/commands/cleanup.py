@@ -23,11 +23,11 @@ def run(
             "unfinished_uploads": result.unfinished_uploads,
         })  # fmt: skip
     else:
-        _print(ctx.bucket, result, archive)
+        _print(ctx.bucket, result, archive, force)
     return EXIT_INCOMPLETE if result.incomplete else EXIT_OK
 
 
-def _print(bucket: str, result: CleanupResult, archive: bool) -> None:
+def _print(bucket: str, result: CleanupResult, archive: bool, force: bool) -> None:
     con = output.out()
     rows = result.rows
     where = f"s3://{bucket}/{result.prefix}"
@@ -36,8 +36,10 @@ def _print(bucket: str, result: CleanupResult, archive: bool) -> None:
         verb = "Archived and deleted" if archive else "Deleted"
         con.print(f"{verb} {len(gone)} of {len(rows)} objects under {where}", markup=False)
     else:
-        total = output.human_size(sum(r.size for r in rows))
-        con.print(f"Would delete {len(rows)} objects ({total}) under {where}", markup=False)
+        going = [r for r in rows if not r.refused_name and (r.other_copy or force)]
+        total = output.human_size(sum(r.size for r in going))
+        kept = f"; {len(rows) - len(going)} kept" if len(going) < len(rows) else ""
+        con.print(f"Would delete {len(going)} objects ({total}) under {where}{kept}", markup=False)
     for r in rows:
         if result.confirmed:
             detail = r.done

@@ -18,12 +18,18 @@ from git_vam.plan import FileState
 from git_vam.units import ago, human_size
 
 S = FileState
-MARK = {S.IN_SYNC: "✓", S.CLEANED_UP: "·", S.LOCAL_ONLY: "↑", S.CHANGED_LOCALLY: "↑", S.ON_S3_ONLY: "↓",
-        S.CHANGED_ON_S3: "↓", S.CONFLICT: "!", S.CONFLICT_COPY: "!", S.PARTIAL_UPLOAD: "…",
+MARK = {S.IN_SYNC: "✓", S.CLEANED_UP: "·", S.ARCHIVED: "·", S.LOCAL_ONLY: "↑", S.CHANGED_LOCALLY: "↑",
+        S.ON_S3_ONLY: "↓", S.CHANGED_ON_S3: "↓", S.CONFLICT: "!", S.CONFLICT_COPY: "!", S.PARTIAL_UPLOAD: "…",
         S.PARTIAL_DOWNLOAD: "…"}  # fmt: skip
 STATE_WIDTH = 16  # "partial download"; longer states are cut
 NOTE_WIDTH = 24  # "59 min ago by someone"; a longer name drops the time first
-STATE_STYLE = {S.IN_SYNC: "green", S.CLEANED_UP: "dim", S.CONFLICT: "bold red", S.CONFLICT_COPY: "bold red"}
+STATE_STYLE = {
+    S.IN_SYNC: "green",
+    S.CLEANED_UP: "dim",
+    S.ARCHIVED: "dim",
+    S.CONFLICT: "bold red",
+    S.CONFLICT_COPY: "bold red",
+}
 for _state in (S.LOCAL_ONLY, S.CHANGED_LOCALLY, S.ON_S3_ONLY, S.CHANGED_ON_S3, S.PARTIAL_UPLOAD, S.PARTIAL_DOWNLOAD):
     STATE_STYLE[_state] = "yellow"
 

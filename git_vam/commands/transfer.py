@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from git_vam import output
 from git_vam.context import Context
-from git_vam.core.transfer import ProjectReport, sync
+from git_vam.core.transfer import CLEANED_UP, ProjectReport, sync
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
 from git_vam.fs import printable
 from git_vam.plan import Action, Direction
 
+QUIET = ("in sync", CLEANED_UP)  # nothing to do, nothing to say (as status)
 ICONS = {
     Action.UPLOAD: "↑",
     Action.DOWNLOAD: "↓",
@@ -88,7 +89,7 @@ def summarize(report: ProjectReport) -> str:
     said as ``0 …``; ``nothing to do`` when nothing happened."""
     counts: dict[str, int] = {}
     for o in report.outcomes:
-        if o.item.action is Action.NONE and o.item.reason == "in sync":
+        if o.item.action is Action.NONE and o.item.reason in QUIET:
             continue
         what = DONE.get(o.item.action) if o.ok and o.item.action is not Action.CONFLICT_COPY else None
         what = what or ("conflict" if o.item.is_conflict else "not done" if not o.ok else "left as is")
@@ -102,14 +103,14 @@ def _print(reports: list[ProjectReport], direction: Direction, dry: bool, commit
         lines: list[str] = []
         if dry:
             for p in r.planned:
-                if p.action is Action.NONE and p.reason == "in sync":
+                if p.action is Action.NONE and p.reason in QUIET:
                     continue
                 verb = DRY.get(p.action, p.reason)
                 detail = f" ({p.reason})" if p.action is not Action.NONE and p.reason else ""
                 lines.append(f"  {ICONS[p.action]} {p.rel}: {verb}{detail}")
         else:
             for o in r.outcomes:
-                if o.item.action is Action.NONE and o.item.reason == "in sync":
+                if o.item.action is Action.NONE and o.item.reason in QUIET:
                     continue
                 if quiet and o.ok:
                     continue

@@ -78,14 +78,18 @@ class ProjectStatus:
 
 
 # States that need nothing from anyone (``status --exit-code`` and the dashboard agree).
-SETTLED = (FileState.IN_SYNC, FileState.CLEANED_UP)
+SETTLED = (FileState.IN_SYNC, FileState.CLEANED_UP, FileState.ARCHIVED)
 
 
 def file_state(item: FilePlan, entry: mf.Entry | None, archived: set[str]) -> tuple[FileState, str]:
     """``(state, what to run next)``: the plan's label, except that a file deleted
     on S3 by ``cleanup`` (or held by a verified archive) while this clone keeps
-    it is "cleaned up": nothing to do."""
+    it is "cleaned up", and a file that ``archive --delete-local`` removed here
+    while a verified archive holds it is "archived" (``git vam restore``):
+    nothing is lost, nothing to push."""
     state, hint = status_label(item)
+    if state is FileState.DELETED_LOCALLY and item.base is not None and item.base.md5 in archived:
+        return FileState.ARCHIVED, "git vam restore"  # archive --delete-local removed it: nothing lost
     if state is FileState.DELETED_ON_S3 and item.local is not None:
         kept = entry is not None and entry.deleted and (entry.cleanup or item.local.md5 in archived)
         if kept:

@@ -5,18 +5,20 @@ manifest commit (DESIGN §4, §5). Returns plain results; the command prints the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from git_vam import git
+from git_vam import manifest as mf
 from git_vam.core import execute, gather, notify, record
 from git_vam.core.report import Outcome, Reporter
+from git_vam.core.status import file_state
 from git_vam.errors import UsageError, VamError
 from git_vam.fs import UnsafePath, printable
 from git_vam.git import commit_paths
 from git_vam.layout import utc_now
 from git_vam.paths import portability
-from git_vam.plan import Action, Direction, FilePlan
+from git_vam.plan import Action, Direction, FilePlan, FileState
 from git_vam.pool import run_parallel
 from git_vam.projects import Target
 from git_vam.s3.model import Listing
@@ -123,6 +125,7 @@ def sync(
                 for i in gather.make_plan(view, direction, force=force, delete=delete)
                 if target.covers(i.rel) and (only is None or only(view, i))
             ]
+            items = _settle(view, items)
             if max_size is not None:
                 report.too_big = [i for i in items if i.remote and i.remote.size > max_size]
                 items = [i for i in items if i not in report.too_big]
@@ -178,6 +181,23 @@ def sync(
                 for warning in notify.send(ctx.settings.notify, body):
                     warn(warning)
     return result
+
+
+CLEANED_UP = "cleaned up"  # the reason of an item settled on purpose (``_settle``)
+
+
+def _settle(view: gather.View, items: list[FilePlan]) -> list[FilePlan]:
+    """Items left alone because they are settled as status sees them: a file
+    cleaned up on purpose (``cleanup``, a verified archive) keeps the plan's
+    "nothing to do", with the reason ``cleaned up`` so that push and pull stay
+    quiet about it as status does."""
+    archived = mf.archived_md5s(view.manifest)
+
+    def settled(item: FilePlan) -> bool:
+        state, _ = file_state(item, view.manifest.files.get(item.rel), archived)
+        return item.action is Action.NONE and state is FileState.CLEANED_UP
+
+    return [replace(i, reason=CLEANED_UP) if settled(i) else i for i in items]
 
 
 def _update_summary(ctx: Context, view: gather.View) -> str:
