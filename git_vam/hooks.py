@@ -119,14 +119,22 @@ def pull_strategy(root: Path) -> str:
     replays the local manifest commits on top with the manifest merge driver, no
     merge-message editor opens, and post-rewrite fetches the new files. A choice
     of the user's own (``pull.rebase``, ``pull.ff``) is never changed."""
-    chosen = [k for k in ("pull.rebase", "pull.ff") if git.out(root, "config", "--get", k, check=False).strip()]
+    chosen = pull_strategy_chosen(root)
     if chosen:
-        return f"git pull: your {chosen[0]} setting is kept"
+        return f"git pull: your {chosen} setting is kept"
     git.run(root, "config", "pull.rebase", "true")
     return (
         "git pull: set pull.rebase=true in this repository, as each push commits the manifest "
         "(`git config pull.rebase false` undoes it)"
     )
+
+
+def pull_strategy_chosen(root: Path) -> str:
+    """The pull setting (``pull.rebase`` or ``pull.ff``) chosen at any level, ``""`` when none."""
+    for key in ("pull.rebase", "pull.ff"):
+        if git.out(root, "config", "--get", key, check=False).strip():
+            return key
+    return ""
 
 
 def uninstall(root: Path) -> list[str]:

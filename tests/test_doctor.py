@@ -18,8 +18,8 @@ def test_healthy_setup_passes_every_check(world: World) -> None:
     got = checks(out.stdout)
     assert all(c["ok"] for c in got.values()), got
     assert set(got) == {
-        "git", "repository and settings", "hooks", ".gitignore", "nothing tracked in s3-staging/", "bucket setting",
-        "credentials",
+        "git", "repository and settings", "hooks", "git pull strategy", ".gitignore", "nothing tracked in s3-staging/",
+        "bucket setting", "credentials",
         "bucket reachable (list)", "put / get / delete on the staging prefix", "clock skew",
     }  # fmt: skip
     text = vam(world.david, "doctor").stdout

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from helpers import PROJECT, World, git, make_mp4, vam
 
 
@@ -264,3 +265,20 @@ def test_after_cleanup_push_and_pull_stay_quiet_and_the_header_counts_what_goes(
         out = vam(d, direction, "b65").stdout
         assert "a.mp4" not in out and "b.mp4" not in out, out  # cleaned up: nothing to say
         assert "nothing to do" in out or "only.bin" in out
+
+
+def test_a_clone_made_after_install_global_pulls_by_rebase_and_doctor_checks_it(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GIT_TEMPLATE_DIR", raising=False)
+    vam(tmp_path, "install", "--global")
+    lisa = tmp_path / "lisa" / "v-demo"
+    res = subprocess.run(["git", "clone", "-q", str(world.origin), str(lisa)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert git(lisa, "config", "--get", "pull.rebase").strip() == "true"
+    doctor = json.loads(vam(lisa, "doctor", "--json", code=None).stdout)["checks"]
+    assert [c["ok"] for c in doctor if c["name"] == "git pull strategy"] == [True]
+    git(lisa, "config", "--unset", "pull.rebase")
+    doctor = json.loads(vam(lisa, "doctor", "--json", code=1).stdout)["checks"]
+    (check,) = [c for c in doctor if c["name"] == "git pull strategy"]
+    assert not check["ok"] and "git vam install" in check["fix"]

@@ -50,6 +50,7 @@ def run(name: str, args: list[str]) -> int:
     if name == "post-merge":
         return auto_pull(root, "ORIG_HEAD", "HEAD")
     if name == "post-checkout":
+        _pull_strategy(root)  # a clone made with `install --global`'s template gets it here
         prev, new, flag = (args + ["", "", "1"])[:3]
         if flag == "0" or git.rebase_in_progress(root):
             return 0  # a file checkout, or a rebase replaying commits
@@ -66,6 +67,19 @@ def run(name: str, args: list[str]) -> int:
         return auto_pull(root, "ORIG_HEAD", "HEAD")
     print(f"git vam: unknown hook {name!r}", file=sys.stderr)
     return 2
+
+
+def _pull_strategy(root: Path) -> None:
+    """In a git-vam repository where nobody chose how `git pull` reconciles, set
+    ``pull.rebase=true`` as `git vam install` does (DESIGN §5). Never fails."""
+    from git_vam import hooks
+    from git_vam.layout import CONFIG_FILE
+
+    try:
+        if (root / CONFIG_FILE).is_file() and not hooks.pull_strategy_chosen(root):
+            say(hooks.pull_strategy(root))
+    except Exception:  # noqa: BLE001 - a hook must never break git
+        pass
 
 
 def pre_commit(root: Path) -> int:

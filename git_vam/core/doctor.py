@@ -55,6 +55,7 @@ def doctor(cwd: Path) -> list[Result]:
     if step("repository and settings", open_repo) and ctx is not None:
         root = ctx.root
         step("hooks", lambda: _hooks(root))
+        step("git pull strategy", lambda: _pull_strategy(root))
         step(".gitignore", lambda: _gitignore(root, ctx.settings.video_extensions))
         step("nothing tracked in s3-staging/", lambda: _tracked(root))
         if step("bucket setting", lambda: (True, f"s3://{ctx.bucket}/{ctx.settings.staging_prefix}", "")):
@@ -79,6 +80,17 @@ def _hooks(root: Path) -> tuple[bool, str, str]:
         what = ", ".join([f"{n} missing" for n in missing] + [f"{n} outdated" for n in stale])
         return False, what, "Run `git vam install`."
     return True, f"{', '.join(hooks.HOOKS)} installed in {folder}", ""
+
+
+def _pull_strategy(root: Path) -> tuple[bool, str, str]:
+    chosen = hooks.pull_strategy_chosen(root)
+    if chosen:
+        return True, f"{chosen} = {git.out(root, 'config', '--get', chosen).strip()}", ""
+    return (
+        False,
+        "none chosen: after two same-day pushes `git pull` stops with 'Need to specify how to reconcile'",
+        "Run `git vam install` (it sets pull.rebase=true here), or `git config pull.rebase true`.",
+    )
 
 
 def _gitignore(root: Path, exts: tuple[str, ...]) -> tuple[bool, str, str]:
