@@ -282,3 +282,35 @@ def test_a_clone_made_after_install_global_pulls_by_rebase_and_doctor_checks_it(
     doctor = json.loads(vam(lisa, "doctor", "--json", code=1).stdout)["checks"]
     (check,) = [c for c in doctor if c["name"] == "git pull strategy"]
     assert not check["ok"] and "git vam install" in check["fix"]
+
+
+def test_the_s3_trash_lists_and_restores_without_replacing_a_newer_version(world: World) -> None:
+    from helpers import md5, s3_client
+
+    d = world.david
+    raw = make_mp4(world.staging(d) / "raw.mp4", "v1")
+    first = md5(raw)
+    vam(d, "push", "b65")
+    raw.unlink()
+    vam(d, "push", "b65", "--delete")  # kept in the S3 trash
+    listed = json.loads(vam(d, "trash", "--remote", "list", "--json").stdout)["versions"]
+    assert [(v["project"], v["rel"]) for v in listed] == [(PROJECT, "raw.mp4")]
+    assert "raw.mp4" in vam(d, "trash", "--remote").stdout
+    key = listed[0]["key"]
+    vam(d, "trash", "--remote", "restore", key)
+    staging_key = f"staging/v-demo/{PROJECT}/raw.mp4"
+    body = s3_client(world).get_object(Bucket=world.bucket, Key=staging_key)["Body"].read()
+    import hashlib
+
+    assert hashlib.md5(body).hexdigest() == first
+    vam(d, "pull", "b65")
+    assert md5(world.staging(d) / "raw.mp4") == first
+    # a newer version at the staging key is never replaced
+    make_mp4(world.staging(d) / "raw.mp4", "v2")
+    vam(d, "push", "b65")
+    out = vam(d, "trash", "--remote", "restore", key, code=1)
+    assert "another version" in out.stderr
+    head = s3_client(world).head_object(Bucket=world.bucket, Key=staging_key)
+    assert head["Metadata"]["md5"] == md5(world.staging(d) / "raw.mp4")
+    # a key outside the S3 trash is refused
+    assert vam(d, "trash", "--remote", "restore", staging_key, code=2).stderr.count("not a version") == 1

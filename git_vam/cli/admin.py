@@ -209,36 +209,48 @@ def _report(lines: list[str], as_json: bool) -> int:
 
 
 @cli.group(invoke_without_command=True)
+@click.option("--remote", is_flag=True, help="The S3 trash ({stagingPrefix}.vam-trash/) instead of the local one.")
 @click.pass_context
-def trash(click_ctx: click.Context) -> int | None:
+def trash(click_ctx: click.Context, remote: bool) -> int | None:
     """The local trash (.git/vam/trash/): every local file git-vam replaced or removed.
 
-    Without a subcommand: the same as `git vam trash list`.
+    With --remote, the S3 trash: the versions that push --delete, push --force
+    and cleanup --force kept on S3, until the expiry rule removes them.
+    Without a subcommand: the same as `git vam trash [--remote] list`.
     """
+    click_ctx.obj = {"remote": remote}
     if click_ctx.invoked_subcommand is None:
         from git_vam.commands import trash_cmd
 
-        return trash_cmd.run_list(repo_context(), as_json=False)
+        return trash_cmd.run_list(repo_context(), as_json=False, remote=remote)
     return None
 
 
 @trash.command("list")
 @common
-def trash_list(as_json: bool, **_: Any) -> int:
-    """What is in the trash: id, file, size, and the command that put it there."""
+@click.pass_context
+def trash_list(click_ctx: click.Context, /, as_json: bool, **_: Any) -> int:
+    """What is in the trash: id (with --remote: the S3 key), file, size, and why."""
     from git_vam.commands import trash_cmd
 
-    return trash_cmd.run_list(repo_context(), as_json=as_json)
+    return trash_cmd.run_list(repo_context(), as_json=as_json, remote=click_ctx.obj["remote"])
 
 
 @trash.command("restore")
-@click.argument("path", metavar="[ID/]PROJECT/PATH")
+@click.argument("path", metavar="[ID/]PROJECT/PATH | KEY")
 @click.option("--force", is_flag=True, help="Replace the file that is there now (it goes to the trash).")
 @common
-def trash_restore(path: str, force: bool, as_json: bool, **_: Any) -> int:
-    """Put a trashed file back into PROJECT/s3-staging/ (its newest copy, or the one ID names)."""
+@click.pass_context
+def trash_restore(click_ctx: click.Context, /, path: str, force: bool, as_json: bool, **_: Any) -> int:
+    """Put a trashed file back into PROJECT/s3-staging/ (its newest copy, or the one ID names).
+
+    With --remote: copy the version KEY back to its staging key on S3, only where
+    that key is free or holds the same content (never over a newer version).
+    """
     from git_vam.commands import trash_cmd
 
+    if click_ctx.obj["remote"]:
+        return trash_cmd.run_restore_remote(repo_context(), path, as_json=as_json)
     return trash_cmd.run_restore(repo_context(), path, force=force, as_json=as_json)
 
 
@@ -246,10 +258,15 @@ def trash_restore(path: str, force: bool, as_json: bool, **_: Any) -> int:
 @click.option("--older-than", help="Only what went in longer ago than this (30d, 2w, 6mo).")
 @click.option("--dry-run", "-n", is_flag=True, help="Show what would be deleted; delete nothing.")
 @common
-def trash_empty(older_than: str | None, dry_run: bool, as_json: bool, **_: Any) -> int:
+@click.pass_context
+def trash_empty(click_ctx: click.Context, /, older_than: str | None, dry_run: bool, as_json: bool, **_: Any) -> int:
     """Delete trashed files for good and free the space."""
     from git_vam.commands import trash_cmd
 
+    if click_ctx.obj["remote"]:
+        raise click.UsageError(
+            "The S3 trash empties itself: the staging expiry rule (vam.lifecycleDays, `git vam lifecycle`)."
+        )
     return trash_cmd.run_empty(repo_context(), older_than, dry_run=dry_run, as_json=as_json)
 
 

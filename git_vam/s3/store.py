@@ -140,6 +140,17 @@ class S3Store(Bucket):
                 ExtraArgs={"CopySourceIfMatch": obj.etag, "MetadataDirective": "COPY", **self.sse_args()},
             )
 
+    def copy_to_free_key(self, obj: RemoteObject, dest_key: str) -> None:
+        """Server-side copy of exactly ``obj`` (its ETag) to ``dest_key`` only while
+        nothing is there (``If-None-Match: *``), metadata included. Raises
+        ConflictError when either changed meanwhile. One CopyObject: up to 5 GiB
+        on AWS (S3 limit)."""
+        self.call(
+            self.client.copy_object, dest_key, Bucket=self.bucket, Key=dest_key,
+            CopySource={"Bucket": self.bucket, "Key": obj.key}, CopySourceIfMatch=obj.etag,
+            MetadataDirective="COPY", **conditions(), **self.sse_args(),
+        )  # fmt: skip
+
     def presign(self, key: str, seconds: int) -> str:
         """A presigned GET URL for ``key`` valid ``seconds`` (SigV4 limit: 7 days)."""
         with self.translated(key):
