@@ -314,3 +314,14 @@ def test_the_s3_trash_lists_and_restores_without_replacing_a_newer_version(world
     assert head["Metadata"]["md5"] == md5(world.staging(d) / "raw.mp4")
     # a key outside the S3 trash is refused
     assert vam(d, "trash", "--remote", "restore", staging_key, code=2).stderr.count("not a version") == 1
+
+
+def test_completion_offers_project_names(world: World) -> None:
+    d = world.david
+    (d / "b66-other").mkdir()
+    env = {**os.environ, "_GIT_VAM_COMPLETE": "bash_complete", "COMP_WORDS": "git-vam push b6", "COMP_CWORD": "2"}
+    out = subprocess.run(["git-vam"], cwd=d, capture_output=True, text=True, env=env).stdout
+    assert f"plain,{PROJECT}" in out and "plain,b66-other" in out
+    env["COMP_WORDS"] = "git-vam status b66"
+    out = subprocess.run(["git-vam"], cwd=d, capture_output=True, text=True, env=env).stdout
+    assert out.split() == ["plain,b66-other"]

@@ -31,9 +31,22 @@ def common(f: F) -> F:
     return f
 
 
+def complete_projects(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of a project name: the repository's project folders that
+    start with what was typed (``git vam push b6<Tab>``); nothing outside one."""
+    from git_vam import git
+    from git_vam.projects import all_projects
+
+    try:
+        root, _ = git.locate()
+        return [name for name in all_projects(root) if name.startswith(incomplete)]
+    except (VamError, OSError):
+        return []
+
+
 def projects_args(f: F) -> F:
     f = click.option("--all", "use_all", is_flag=True, help="Every project with s3-staging/ or a manifest.")(f)
-    f = click.argument("projects", nargs=-1)(f)
+    f = click.argument("projects", nargs=-1, shell_complete=complete_projects)(f)
     return f
 
 

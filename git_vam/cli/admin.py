@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from git_vam.cli import cli, common, repo_context
+from git_vam.cli import cli, common, complete_projects, repo_context
 from git_vam.layout import STORAGE_CLASSES
 
 
@@ -149,7 +149,7 @@ def archive(projects: tuple[str, ...], older_than: str | None, storage_class: st
 
 
 @cli.command()
-@click.argument("project")
+@click.argument("project", shell_complete=complete_projects)
 @click.option("--to", "to", type=click.Path(file_okay=False), help="Extract here instead of the project folder.")
 @click.option("--tier", type=click.Choice(["Bulk", "Standard", "Expedited"]), default="Standard", show_default=True)
 @click.option("--check-status", is_flag=True, help="Only report a Glacier restore's state (download when ready).")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from git_vam.cli import cli, common, jobs_option, projects_args, repo_context
+from git_vam.cli import cli, common, complete_projects, jobs_option, projects_args, repo_context
 
 
 @cli.command()
@@ -132,7 +132,7 @@ def status(projects: tuple[str, ...], use_all: bool, exit_code: bool, offline: b
 
 
 @cli.command()
-@click.argument("project")
+@click.argument("project", shell_complete=complete_projects)
 @click.option("--confirm", is_flag=True, help="Really delete (without it, only list).")
 @click.option("--archive", is_flag=True, help="Copy each object to the archive prefix (server-side) before deleting.")
 @click.option("--force", is_flag=True, help="Also delete objects that have no other copy (kept in the S3 trash first).")
