@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from git_vam.testing import media
-from git_vam.testing.seaweed import SeaweedServer, make_bucket
+from git_vam.testing.seaweed import SeaweedServer, make_bucket, port_block
 from git_vam.testing.webhook import Webhook
 from git_vam.testing.world import md5, new_clone
 
@@ -40,8 +40,18 @@ def make_mp4(path: Path, seconds: int, label: str) -> None:
     print(f"made {path.name}: {path.stat().st_size / 1e6:.1f} MB, md5 {md5(path)}")
 
 
+def wanted_port(argv: list[str]) -> int | None:
+    """The base port asked for: ``--port N`` or ``VAM_DEMO_PORT`` (SeaweedFS uses
+    N..N+3 and N+10000..N+10003); None to pick a free block."""
+    text = argv[argv.index("--port") + 1] if "--port" in argv[:-1] else os.environ.get("VAM_DEMO_PORT", "")
+    if text and not text.isdigit():
+        raise SystemExit(f"demo: --port / VAM_DEMO_PORT must be a port number, not {text!r}")
+    return int(text) if text else None
+
+
 def main() -> int:
     started = time.monotonic()
+    wanted = wanted_port(sys.argv[1:])
     work = Path(tempfile.mkdtemp(prefix="git-vam-demo-"))
     os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
     os.environ["GIT_CONFIG_NOSYSTEM"] = "1"
@@ -51,7 +61,10 @@ def main() -> int:
         del os.environ[name]
 
     say("Starting a local S3 server (SeaweedFS) on loopback")
-    server = SeaweedServer(work / "seaweed").start()
+    base = port_block(wanted)
+    if wanted and base != wanted:
+        print(f"ports {wanted}..{wanted + 3} (or their +10000 twins) are taken; using {base}..{base + 3}")
+    server = SeaweedServer(work / "seaweed", base_port=base).start()
     try:
         make_bucket(server.endpoint, BUCKET)
         print(f"S3 endpoint {server.endpoint}, bucket {BUCKET}")
@@ -70,6 +83,11 @@ def clone(origin: Path, where: Path, user: str, server: SeaweedServer) -> Path:
         f"AWS_ACCESS_KEY_ID={env['AWS_ACCESS_KEY_ID']}\nAWS_SECRET_ACCESS_KEY={env['AWS_SECRET_ACCESS_KEY']}\n"
     )
     return where
+
+
+def hook_names(clone: Path) -> list[str]:
+    folder = clone / ".git" / "hooks"
+    return [p.name for p in folder.iterdir() if not p.name.endswith(".sample")]
 
 
 def round_trip(david: Path, jan: Path) -> float:
@@ -113,16 +131,21 @@ def scenario(work: Path, server: SeaweedServer) -> int:
     run(david, "git", "add", ".")
     run(david, "git", "commit", "-q", "-m", "Brand repo with git vam")
     run(david, "git", "push", "-q", "-u", "origin", "main")
+
+    say("jan's machine: `git vam install --global` once, then a plain `git clone` has the hooks")
+    (work / "jan" / "machine").mkdir(parents=True)
+    run(work / "jan" / "machine", "git", "vam", "install", "--global")
     jan = clone(origin, work / "jan" / "v-appydave", "jan", server)
+    print(f"[jan] $ git clone {origin} jan/v-appydave   (hooks: {', '.join(sorted(hook_names(jan)))})")
 
     say("david records raw.mp4 and pushes it: the video goes to S3, the manifest to git")
     make_mp4(david / PROJECT / "s3-staging" / "raw.mp4", 8, "raw recording")
     run(david, "git", "vam", "push", "b65")
     run(david, "git", "push", "-q")
 
-    say("jan pulls the repository, then the staging files")
+    say("jan pulls the repository: its post-merge hook fetches the staging files")
     run(jan, "git", "pull", "-q")
-    run(jan, "git", "vam", "pull", "b65")
+    run(jan, "git", "vam", "status", "b65", "--exit-code")
 
     say("jan edits and pushes edited.mp4")
     make_mp4(jan / PROJECT / "s3-staging" / "edited.mp4", 5, "first edit")

@@ -325,3 +325,17 @@ def test_completion_offers_project_names(world: World) -> None:
     env["COMP_WORDS"] = "git-vam status b66"
     out = subprocess.run(["git-vam"], cwd=d, capture_output=True, text=True, env=env).stdout
     assert out.split() == ["plain,b66-other"]
+
+
+def test_the_demo_takes_the_port_asked_for_or_a_free_block() -> None:
+    import socket
+
+    from git_vam.testing.seaweed import free_port_block, port_block
+
+    base = free_port_block()
+    assert port_block(base) == base
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", base + 2))  # one port of the block is taken
+        other = port_block(base)
+        assert other != base and not (other <= base + 2 < other + 4)
+    assert port_block(None) > 0 and port_block(70000) != 70000
