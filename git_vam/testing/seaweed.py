@@ -66,9 +66,9 @@ def free_port_block(count: int = 4, start: int = 20000, stop: int = 45000) -> in
 def port_block(wanted: int | None, count: int = 4) -> int:
     """``wanted`` when P..P+count-1 and their +10000 gRPC twins are free (and the
     block fits below 55536), else the first free block (``free_port_block``)."""
-    if wanted and 1024 <= wanted <= 65535 - 10000 - count:
-        if all(_port_free(p) and _port_free(p + 10000) for p in range(wanted, wanted + count)):
-            return wanted
+    block = range(wanted, wanted + count) if wanted and 1024 <= wanted <= 65535 - 10000 - count else range(0)
+    if block and all(_port_free(p) and _port_free(p + 10000) for p in block):
+        return block[0]
     return free_port_block(count)
 
 
