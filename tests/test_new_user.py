@@ -339,3 +339,35 @@ def test_the_demo_takes_the_port_asked_for_or_a_free_block() -> None:
         other = port_block(base)
         assert other != base and not (other <= base + 2 < other + 4)
     assert port_block(None) > 0 and port_block(70000) != 70000
+
+
+def test_a_stop_during_a_round_lets_it_finish_and_report_what_arrived(world: World, s3server) -> None:
+    # why the round-trip test once lost the watcher's output: the Ctrl-C came after
+    # the file was on disk but before its line was printed
+    from faults import InterceptProxy
+
+    make_mp4(world.staging(world.david) / "raw.mp4", "raw")
+    vam(world.david, "push", "b65")
+    proxy = InterceptProxy(s3server.s3_port)
+    watcher: list[subprocess.Popen[str]] = []
+
+    def stop_mid_download(method: str, path: str) -> None:
+        if method == "GET" and "raw.mp4" in path and watcher:
+            watcher[0].send_signal(signal.SIGTERM)  # the service manager stops it now
+            time.sleep(0.5)
+
+    proxy.before = stop_mid_download
+    try:
+        watcher.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "git_vam", "watch", "b65", "--interval", "1s"], cwd=world.jan,
+                env={**os.environ, "VAM_ENDPOINT": proxy.url}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True,
+            )
+        )  # fmt: skip
+        out, err = watcher[0].communicate(timeout=60)
+    finally:
+        proxy.stop()
+    assert watcher[0].returncode == 0, err
+    assert (world.staging(world.jan) / "raw.mp4").exists()
+    assert f"{PROJECT}/raw.mp4" in out and "downloaded" in out, (out, err)
