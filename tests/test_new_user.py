@@ -371,3 +371,10 @@ def test_a_stop_during_a_round_lets_it_finish_and_report_what_arrived(world: Wor
     assert watcher[0].returncode == 0, err
     assert (world.staging(world.jan) / "raw.mp4").exists()
     assert f"{PROJECT}/raw.mp4" in out and "downloaded" in out, (out, err)
+
+
+def test_no_credentials_names_every_place_they_can_come_from(world: World) -> None:
+    env = {"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": "true"}
+    out = vam(world.david, "status", "b65", code=2, env=env)
+    for place in ("~/.aws/credentials", "AWS_PROFILE", ".video-tools.env"):
+        assert place in out.stderr, place
