@@ -77,10 +77,21 @@ def safe_rel(rel: str) -> str | None:
     return unicodedata.normalize("NFC", rel)
 
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def printable(text: object) -> str:
-    """``text`` with every control character escaped (``\\x1b``), so a name or a
-    value written by someone else cannot drive the terminal (DESIGN §6)."""
-    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: f"\\x{ord(m.group()):02x}", str(text))
+    """``text`` with every control character escaped (``\\x1b``), and every
+    bidirectional formatting character (``\\u202e``: U+202A–U+202E,
+    U+2066–U+2069, the "Trojan Source" trick that shows ``invoice\\u202e4pm.exe``
+    as ``invoiceexe.mp4``), so a name or a value written by someone else can
+    neither drive the terminal nor disguise itself (DESIGN §6)."""
+
+    def escape(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNPRINTABLE.sub(escape, str(text))
 
 
 def real_dir(path: Path, below: Path) -> bool:

@@ -1,0 +1,25 @@
+"""The S3 our users have (issue 22, DESIGN §9): what AWS answers differently from
+SeaweedFS, shown here through proxies that answer as AWS does."""
+
+from __future__ import annotations
+
+import json
+
+from helpers import PROJECT, World, make_mp4, s3_client, vam
+
+BIDI = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "invoice\u202e4pm.exe" reads as "invoiceexe.mp4"
+
+
+def test_bidirectional_controls_from_s3_and_git_never_reach_the_terminal(world: World) -> None:
+    d = world.david
+    make_mp4(world.staging(d) / "raw.mp4", "raw")
+    vam(d, "push", "b65")
+    key = f"staging/v-demo/{PROJECT}/invoice{BIDI}4pm.mp4"
+    s3_client(world).put_object(Bucket=world.bucket, Key=key, Body=b"trojan source")
+    for args in (("ls", "b65"), ("status", "b65"), ("pull", "b65"), ("log", "b65")):
+        out = vam(world.jan, *args, code=None)
+        shown = out.stdout + out.stderr
+        assert BIDI not in shown, args
+    listed = vam(world.jan, "ls", "b65").stdout
+    assert "invoice\\u202e4pm.mp4" in listed  # escaped, as git quotes such names
+    assert json.loads(vam(world.jan, "ls", "b65", "--json").stdout)  # JSON keeps the real name for programs
