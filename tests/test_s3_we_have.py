@@ -23,3 +23,37 @@ def test_bidirectional_controls_from_s3_and_git_never_reach_the_terminal(world: 
     listed = vam(world.jan, "ls", "b65").stdout
     assert "invoice\\u202e4pm.mp4" in listed  # escaped, as git quotes such names
     assert json.loads(vam(world.jan, "ls", "b65", "--json").stdout)  # JSON keeps the real name for programs
+
+
+CONFLICT_409 = (
+    b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>ConditionalRequestConflict</Code>"
+    b"<Message>A conflicting conditional operation is currently in progress against this resource.</Message>"
+    b"</Error>"
+)
+
+
+def test_a_409_conditional_request_conflict_is_retried_with_the_same_condition(world: World, s3server) -> None:
+    # AWS answers 409 ConditionalRequestConflict while another conditional write to
+    # the key is in flight; retrying with the same condition is its documented remedy
+    from faults import InterceptProxy
+
+    class Busy(InterceptProxy):
+        def __init__(self, port: int) -> None:
+            super().__init__(port)
+            self.conditions: list[str] = []
+
+        def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes] | None:
+            if method == "PUT" and "raw.mp4" in path:
+                self.conditions.append(headers.get("If-None-Match", "") or headers.get("If-Match", ""))
+                if len(self.conditions) <= 2:
+                    return 409, CONFLICT_409
+            return None
+
+    proxy = Busy(s3server.s3_port)
+    try:
+        make_mp4(world.staging(world.david) / "raw.mp4", "raw")
+        out = vam(world.david, "push", "b65", env={"VAM_ENDPOINT": proxy.url})
+    finally:
+        proxy.stop()
+    assert "uploaded" in out.stdout
+    assert proxy.conditions == ["*", "*", "*"]  # the same condition every time

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +27,7 @@ from git_vam.s3.errors import translate
 from git_vam.s3.model import Throttle, TransferConfig
 
 EXPECT_MIN = 8 * 1024**2  # bytes: smaller bodies go without Expect: 100-continue
+CONFLICT_RETRIES = 4  # 409 ConditionalRequestConflict: tries after the first (0.2 + 0.4 + 0.8 + 1.6 s at most)
 
 
 def _timestamp(value: str) -> datetime:
@@ -156,16 +158,29 @@ class Connection:
 
         ``tolerate`` maps an S3 error code or HTTP status (``"NoSuchKey"``,
         ``"404"``) to the value returned instead of raising, e.g.
-        ``tolerate={"NoSuchKey": None}`` for "absent is an answer"."""
-        try:
-            return fn(**kwargs)
-        except botocore.exceptions.ClientError as exc:
-            for code in error_codes(exc):
-                if tolerate and code in tolerate:
-                    return tolerate[code]
-            raise self.translate(exc, key) from exc
-        except botocore.exceptions.BotoCoreError as exc:
-            raise self.translate(exc, key) from exc
+        ``tolerate={"NoSuchKey": None}`` for "absent is an answer".
+
+        ``409 ConditionalRequestConflict`` (AWS: another conditional write to the
+        key is in flight) is tried again with the same condition, with backoff,
+        up to ``CONFLICT_RETRIES`` times; a 412 is a real conflict and is not."""
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                return fn(**kwargs)
+            except botocore.exceptions.ClientError as exc:
+                codes = error_codes(exc)
+                if "ConditionalRequestConflict" in codes and attempt < CONFLICT_RETRIES:
+                    time.sleep(min(2.0, 0.2 * 2**attempt))
+                    body: Any = kwargs.get("Body")
+                    if hasattr(body, "seek"):
+                        body.seek(0)  # the next call sends the body from its start again
+                    continue
+                for code in codes:
+                    if tolerate and code in tolerate:
+                        return tolerate[code]
+                raise self.translate(exc, key) from exc
+            except botocore.exceptions.BotoCoreError as exc:
+                raise self.translate(exc, key) from exc
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # -- what every write shares ------------------------------------------
     def sse_args(self) -> dict[str, Any]:
