@@ -11,6 +11,8 @@ stream pauses once. Only 127.0.0.1 is ever contacted.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import re
 import socket
 import threading
 import time
@@ -172,7 +174,8 @@ class InterceptProxy:
                 for k, v in headers:
                     if k.lower() not in ("content-length", "transfer-encoding", "connection"):
                         self.send_header(k, v)
-                self.send_header("Content-Length", str(len(data)))
+                length = dict((k.lower(), v) for k, v in headers).get("content-length", "0")
+                self.send_header("Content-Length", length if self.command == "HEAD" else str(len(data)))
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(data)
@@ -186,14 +189,16 @@ class InterceptProxy:
                     return
                 if proxy.before is not None:
                     proxy.before(self.command, self.path)
+                headers, body = proxy.rewrite_request(self.command, self.path, dict(self.headers.items()), body)
                 conn = http.client.HTTPConnection("127.0.0.1", target_port, timeout=30)
-                conn.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+                conn.request(self.command, self.path, body=body, headers=headers)
                 resp = conn.getresponse()
                 data = proxy.transform(self.command, self.path, resp.status, resp.read())
                 proxy.requests.append((self.command, self.path))
                 if self.command == "GET" and self.headers.get("Range") and resp.status == 206:
                     data += proxy.extra_body
-                self._send(resp.status, resp.getheaders(), data)
+                answer = proxy.rewrite_headers(self.command, self.path, resp.getheaders())
+                self._send(resp.status, answer, data)
                 conn.close()
 
             do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _forward
@@ -212,6 +217,16 @@ class InterceptProxy:
     def transform(self, method: str, path: str, status: int, data: bytes) -> bytes:
         """The server's answer body as the client gets it."""
         return data
+
+    def rewrite_request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[dict[str, str], bytes | None]:
+        """The client's request headers and body as the server gets them."""
+        return headers, body
+
+    def rewrite_headers(self, method: str, path: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The server's answer headers as the client gets them."""
+        return headers
 
     @property
     def url(self) -> str:
@@ -351,3 +366,64 @@ class MeetingProxy(InterceptProxy):
             meeting.wait()
         except threading.BrokenBarrierError:
             self.apart.append(path)
+
+
+def resign(method: str, path: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+    """``headers`` signed again (SigV4, the test server's credentials) after a
+    proxy changed a signed header or the body; the Host header is kept."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from git_vam.testing.seaweed import ACCESS_KEY, SECRET_KEY
+
+    host = next(v for k, v in headers.items() if k.lower() == "host")
+    kept = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "x-amz-date")}
+    request = AWSRequest(method=method, url=f"http://{host}{path}", data=body or b"", headers=kept)
+    SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+class KmsProxy(InterceptProxy):
+    """Answers as AWS does for SSE-KMS objects: every ETag is opaque (32 hex
+    digits that are not the MD5 of the bytes, nor of the parts' MD5s) and every
+    answer names ``x-amz-server-side-encryption: aws:kms``. The client's
+    conditions and part lists name the opaque ETags; they are mapped back to
+    the server's real ones on the way in, so the server's checks still hold."""
+
+    ETAG = re.compile(rb'(&quot;|")([0-9a-f]{32}(?:-\d+)?)(&quot;|")')  # in XML answers
+
+    def __init__(self, target_port: int) -> None:
+        super().__init__(target_port)
+        self.real: dict[str, str] = {}  # opaque → real (without quotes)
+
+    def opaque(self, real: str) -> str:
+        base, dash, parts = real.partition("-")  # a multipart ETag keeps its "-N"
+        fake = hashlib.md5(b"kms:" + base.encode()).hexdigest()
+        self.real[fake] = base
+        return fake + dash + parts
+
+    def rewrite_request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[dict[str, str], bytes | None]:
+        changed = False
+        for name, value in list(headers.items()):
+            if name.lower() in ("if-match", "if-none-match", "x-amz-copy-source-if-match"):
+                real = re.sub(r"[0-9a-f]{32}", lambda m: self.real.get(m.group(), m.group()), value)
+                changed, headers[name] = changed or real != value, real
+        if body and method == "POST" and b"<CompleteMultipartUpload" in body:
+            real_body = re.sub(
+                rb"[0-9a-f]{32}", lambda m: self.real.get(m.group().decode(), m.group().decode()).encode(), body
+            )
+            changed, body = changed or real_body != body, real_body
+        return (resign(method, path, headers, body) if changed else headers), body
+
+    def transform(self, method: str, path: str, status: int, data: bytes) -> bytes:
+        if b"<ListBucketResult" in data or b"<ListPartsResult" in data or b"<CompleteMultipartUploadResult" in data \
+                or b"<CopyObjectResult" in data or b"<CopyPartResult" in data:  # fmt: skip
+            return self.ETAG.sub(lambda m: m.group(1) + self.opaque(m.group(2).decode()).encode() + m.group(3), data)
+        return data
+
+    def rewrite_headers(self, method: str, path: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        out = [(k, f'"{self.opaque(v.strip(chr(34)))}"' if k.lower() == "etag" else v) for k, v in headers]
+        return [*out, ("x-amz-server-side-encryption", "aws:kms")]

@@ -146,6 +146,20 @@ def is_md5(text: str) -> bool:
     return len(text) == 32 and all(c in "0123456789abcdef" for c in text)
 
 
+def etag_is_digest(answer: dict[str, Any], sse: str | None = None) -> bool:
+    """Whether the ETag of an S3 answer (PutObject, UploadPart, Complete, HEAD) is
+    the MD5 of the bytes (of the parts' MD5s for a multipart ETag). AWS: only
+    for objects stored unencrypted or with SSE-S3; with SSE-KMS or SSE-C (the
+    answer names the encryption) it is not, and then verification rests on the
+    uploader's ``md5`` metadata and the Content-MD5 S3 checked (DESIGN §9)."""
+    encryption = str(answer.get("ServerSideEncryption") or "")
+    return (
+        sse not in ("aws:kms", "aws:kms:dsse")
+        and not encryption.startswith("aws:kms")
+        and "SSECustomerAlgorithm" not in answer
+    )
+
+
 def md5_from_etag(etag: str) -> str:
     """A single-part, unencrypted object's ETag is its MD5; a multipart one (``…-N``) is not."""
     plain = etag.strip('"')

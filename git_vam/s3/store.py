@@ -18,7 +18,7 @@ from git_vam.s3 import download as _download
 from git_vam.s3 import upload as _upload
 from git_vam.s3.bucket import Bucket
 from git_vam.s3.connection import conditions
-from git_vam.s3.model import Listing, RemoteObject, decode_metadata, md5_from_etag
+from git_vam.s3.model import Listing, RemoteObject, decode_metadata, etag_is_digest, md5_from_etag
 
 ABSENT: dict[str, Any] = {"NoSuchKey": None, "404": None}  # `tolerate=`: an absent key is an answer
 MAX_JSON = 16 * 1024**2  # bytes: the most a small JSON object (.metadata.json) may hold
@@ -88,7 +88,8 @@ class S3Store(Bucket):
             size=int(resp["ContentLength"]),
             etag=str(resp["ETag"]),
             last_modified=obj.last_modified,
-            md5=meta.get("md5") or obj.md5,
+            md5=meta.get("md5")
+            or ((md5_from_etag(str(resp["ETag"])) or obj.md5) if etag_is_digest(resp, self.sse) else ""),
             uploaded_by=meta.get("uploaded-by", ""),
             uploaded_at=meta.get("uploaded-at", "") or obj.last_modified,  # another tool's: S3's own time
             mtime=meta.get("mtime", ""),

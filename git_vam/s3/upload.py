@@ -24,6 +24,7 @@ from git_vam.s3.model import (
     Throttle,
     UploadJournal,
     encode_metadata,
+    etag_is_digest,
     multipart_etag,
     part_size_for,
 )
@@ -102,7 +103,7 @@ def _send_slice(
             ContentMD5=base64.b64encode(digest).decode(), **args,
         )  # fmt: skip
     etag = str(resp["ETag"])
-    if not store.sse and etag.strip('"') != digest.hex():
+    if etag_is_digest(resp, store.sse) and etag.strip('"') != digest.hex():
         raise S3Error(f"S3 stored {what} as ETag {etag}, not the MD5 sent ({digest.hex()}).", "Run the push again.")
     return etag, digest
 
@@ -220,7 +221,7 @@ def _complete(
         journal.clear()
     etag = str(resp["ETag"])
     expected = multipart_etag([digest for _, digest in parts])
-    if not store.sse and etag.strip('"') != expected:
+    if etag_is_digest(resp, store.sse) and etag.strip('"') != expected:
         raise S3Error(f"S3 assembled {key} as {etag}, expected {expected}.", again)
     return etag
 
