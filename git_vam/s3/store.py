@@ -82,6 +82,8 @@ class S3Store(Bucket):
         An object another tool uploaded has none: its time is S3's LastModified."""
         resp = self.call(self.client.head_object, obj.key, Bucket=self.bucket, Key=obj.key)
         meta = decode_metadata(resp.get("Metadata", {}))
+        # the ETag says the MD5 only where it is one (not under SSE-KMS / SSE-C: DESIGN §9)
+        from_etag = (md5_from_etag(str(resp["ETag"])) or obj.md5) if etag_is_digest(resp, self.sse) else ""
         return RemoteObject(
             key=obj.key,
             rel=obj.rel,
