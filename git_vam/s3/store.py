@@ -90,8 +90,7 @@ class S3Store(Bucket):
             size=int(resp["ContentLength"]),
             etag=str(resp["ETag"]),
             last_modified=obj.last_modified,
-            md5=meta.get("md5")
-            or ((md5_from_etag(str(resp["ETag"])) or obj.md5) if etag_is_digest(resp, self.sse) else ""),
+            md5=meta.get("md5") or from_etag,
             uploaded_by=meta.get("uploaded-by", ""),
             uploaded_at=meta.get("uploaded-at", "") or obj.last_modified,  # another tool's: S3's own time
             mtime=meta.get("mtime", ""),
