@@ -427,3 +427,49 @@ class KmsProxy(InterceptProxy):
     def rewrite_headers(self, method: str, path: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
         out = [(k, f'"{self.opaque(v.strip(chr(34)))}"' if k.lower() == "etag" else v) for k, v in headers]
         return [*out, ("x-amz-server-side-encryption", "aws:kms")]
+
+
+class CopyLimitProxy(InterceptProxy):
+    """Refuses a CopyObject whose source is over ``limit`` bytes, as AWS refuses one
+    over 5 GiB (``InvalidRequest``: "The specified copy source is larger than the
+    maximum allowable size for a copy source: 5368709120"), so a test can show a
+    multipart copy at a size a test can move. Object sizes are learned from the
+    uploads and copies that pass through it."""
+
+    def __init__(self, target_port: int, limit: int) -> None:
+        super().__init__(target_port)
+        self.limit = limit
+        self.sizes: dict[str, int] = {}
+        self.parts: dict[str, int] = {}
+        self.copies: list[tuple[str, int]] = []  # (how: "object" | "part", source size)
+
+    def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes] | None:
+        from urllib.parse import parse_qs, unquote, urlsplit
+
+        url = urlsplit(path)
+        key = unquote(url.path).split("/", 2)[-1]
+        query = parse_qs(url.query)
+        lower = {k.lower(): v for k, v in headers.items()}
+        source = unquote(lower.get("x-amz-copy-source", "")).lstrip("/").split("/", 1)[-1]
+        length = int(lower.get("content-length") or 0)
+        upload = (query.get("uploadId") or [""])[0]
+        if method == "PUT" and source and "partNumber" not in query:
+            size = self.sizes.get(source, 0)
+            self.copies.append(("object", size))
+            if size > self.limit:
+                return 400, (
+                    b"<Error><Code>InvalidRequest</Code><Message>The specified copy source is larger than the "
+                    b"maximum allowable size for a copy source: 5368709120</Message></Error>"
+                )
+            self.sizes[key] = size
+        elif method == "PUT" and source:
+            first, _, last = lower.get("x-amz-copy-source-range", "bytes=0-0")[6:].partition("-")
+            self.parts[upload] = self.parts.get(upload, 0) + int(last) - int(first) + 1
+            self.copies.append(("part", self.sizes.get(source, 0)))
+        elif method == "PUT" and upload:
+            self.parts[upload] = self.parts.get(upload, 0) + length
+        elif method == "PUT":
+            self.sizes[key] = length
+        elif method == "POST" and upload:
+            self.sizes[key] = self.parts.pop(upload, 0)
+        return None

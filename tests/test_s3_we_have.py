@@ -68,7 +68,7 @@ def test_a_round_trip_with_opaque_etags_as_aws_gives_under_sse_kms(world: World,
     from helpers import big_file, git, md5
 
     proxy = KmsProxy(s3server.s3_port)
-    env = {"VAM_ENDPOINT": proxy.url, "VAM_MULTIPARTTHRESHOLD": "8MB"}
+    env = {"VAM_ENDPOINT": proxy.url, "VAM_MULTIPART_THRESHOLD": "8MB"}
     try:
         d, j = world.david, world.jan
         small = make_mp4(world.staging(d) / "a.mp4", "small")
@@ -83,5 +83,31 @@ def test_a_round_trip_with_opaque_etags_as_aws_gives_under_sse_kms(world: World,
             status = json.loads(vam(clone, "status", "b65", "--json", env=env).stdout)
             assert status["in_sync"], status
         assert any(len(e) == 32 and e != md5(small) for e in proxy.real)  # the ETags really were opaque
+    finally:
+        proxy.stop()
+
+
+def test_copies_above_the_threshold_are_multipart_copies(world: World, s3server) -> None:
+    # AWS refuses CopyObject above 5 GiB; here the proxy refuses it above 20 MiB and
+    # vam.multipartThreshold is 8 MiB: push --delete's S3-trash copy and the
+    # restore of that version must go as UploadPartCopy parts
+    from faults import CopyLimitProxy
+    from helpers import big_file, md5
+
+    proxy = CopyLimitProxy(s3server.s3_port, limit=20 * 1024**2)
+    env = {"VAM_ENDPOINT": proxy.url, "VAM_MULTIPART_THRESHOLD": "8MB"}
+    try:
+        d = world.david
+        src = big_file(world.staging(d) / "raw.mov", 40 * 1024**2, seed=5)
+        digest = md5(src)
+        vam(d, "push", "b65", env=env)
+        src.unlink()
+        vam(d, "push", "b65", "--delete", env=env)
+        listed = json.loads(vam(d, "trash", "--remote", "list", "--json", env=env).stdout)["versions"]
+        assert [v["size"] for v in listed] == [40 * 1024**2]
+        vam(d, "trash", "--remote", "restore", listed[0]["key"], env=env)
+        vam(d, "pull", "b65", env=env)
+        assert md5(world.staging(d) / "raw.mov") == digest
+        assert ("object", 40 * 1024**2) not in proxy.copies and proxy.copies.count(("part", 40 * 1024**2)) >= 2
     finally:
         proxy.stop()

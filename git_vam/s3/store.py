@@ -14,6 +14,7 @@ from typing import Any
 
 from git_vam.fs import safe_rel
 from git_vam.layout import METADATA_JSON, TIME_FORMAT
+from git_vam.s3 import copy as _copy
 from git_vam.s3 import download as _download
 from git_vam.s3 import upload as _upload
 from git_vam.s3.bucket import Bucket
@@ -131,27 +132,16 @@ class S3Store(Bucket):
 
     # -- writing ------------------------------------------------------------
     def keep_copy(self, obj: RemoteObject, dest_key: str) -> None:
-        """Server-side copy of ``obj`` (exactly the version with its ETag) to
-        ``dest_key``, metadata included; multipart for objects over 5 GiB
-        (s3transfer). Raises ConflictError when the object changed meanwhile."""
-        with self.translated(obj.key):
-            self.client.copy(
-                CopySource={"Bucket": self.bucket, "Key": obj.key},
-                Bucket=self.bucket,
-                Key=dest_key,
-                ExtraArgs={"CopySourceIfMatch": obj.etag, "MetadataDirective": "COPY", **self.sse_args()},
-            )
+        """Server-side copy of ``obj`` (exactly the version with its ETag) to a new
+        ``dest_key``, metadata included; a multipart copy at or above the
+        multipart threshold (``s3/copy.py``). Raises ConflictError when the
+        object changed meanwhile."""
+        _copy.copy(self, obj, dest_key)
 
     def copy_to_free_key(self, obj: RemoteObject, dest_key: str) -> None:
-        """Server-side copy of exactly ``obj`` (its ETag) to ``dest_key`` only while
-        nothing is there (``If-None-Match: *``), metadata included. Raises
-        ConflictError when either changed meanwhile. One CopyObject: up to 5 GiB
-        on AWS (S3 limit)."""
-        self.call(
-            self.client.copy_object, dest_key, Bucket=self.bucket, Key=dest_key,
-            CopySource={"Bucket": self.bucket, "Key": obj.key}, CopySourceIfMatch=obj.etag,
-            MetadataDirective="COPY", **conditions(), **self.sse_args(),
-        )  # fmt: skip
+        """``keep_copy`` to a key that must still be free (``If-None-Match: *``):
+        a version someone uploaded there meanwhile is never replaced."""
+        _copy.copy(self, obj, dest_key, exclusive=True)
 
     def presign(self, key: str, seconds: int) -> str:
         """A presigned GET URL for ``key`` valid ``seconds`` (SigV4 limit: 7 days)."""
