@@ -116,6 +116,7 @@ class State:
         self.trash_dir = self.dir / "trash"
         self.uploads_dir = self.dir / "uploads"
         self.crash_log = self.dir / "crash.log"
+        self.conditions_file = self.dir / "conditions.json"  # per endpoint and bucket: honours If-None-Match?
         self._hashes: dict[str, list[Any]] | None = None
         self._hashes_dirty = False
         self._lock: Any = None

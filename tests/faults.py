@@ -473,3 +473,19 @@ class CopyLimitProxy(InterceptProxy):
         elif method == "POST" and upload:
             self.sizes[key] = self.parts.pop(upload, 0)
         return None
+
+
+class IgnoresConditionsProxy(InterceptProxy):
+    """A server that ignores conditional writes, as some S3-compatible servers do:
+    ``If-None-Match`` and ``If-Match`` are dropped from every write (the request
+    signed again), so the server never refuses one."""
+
+    def rewrite_request(
+        self, method: str, path: str, headers: dict[str, str], body: bytes | None
+    ) -> tuple[dict[str, str], bytes | None]:
+        if method not in ("PUT", "POST", "DELETE"):
+            return headers, body
+        kept = {k: v for k, v in headers.items() if k.lower() not in ("if-match", "if-none-match")}
+        if len(kept) == len(headers):
+            return headers, body
+        return resign(method, path, kept, body), body

@@ -111,3 +111,28 @@ def test_copies_above_the_threshold_are_multipart_copies(world: World, s3server)
         assert ("object", 40 * 1024**2) not in proxy.copies and proxy.copies.count(("part", 40 * 1024**2)) >= 2
     finally:
         proxy.stop()
+
+
+def test_a_server_that_ignores_conditional_writes_is_named_by_doctor_and_push(world: World, s3server) -> None:
+    from faults import IgnoresConditionsProxy
+
+    proxy = IgnoresConditionsProxy(s3server.s3_port)
+    env = {"VAM_ENDPOINT": proxy.url}
+    try:
+        d = world.david
+        out = vam(d, "doctor", "--json", env=env, code=1)
+        checks = {c["name"]: c for c in json.loads(out.stdout)["checks"]}
+        assert not checks["conditional writes (If-None-Match)"]["ok"]
+        assert "not protected" in checks["conditional writes (If-None-Match)"]["detail"]
+        make_mp4(world.staging(d) / "raw.mp4", "raw")
+        first = vam(d, "push", "b65", env=env)
+        assert first.stderr.count("ignores conditional writes") == 1
+        probes = [p for m, p in proxy.requests if ".vam-probe/" in p and m == "PUT"]
+        make_mp4(world.staging(d) / "more.mp4", "more")
+        second = vam(d, "push", "b65", env=env)
+        assert "ignores conditional writes" in second.stderr  # every writing command warns
+        assert [p for m, p in proxy.requests if ".vam-probe/" in p and m == "PUT"] == probes  # probed once
+    finally:
+        proxy.stop()
+    # the real server honours them: no warning, doctor passes that check
+    assert "ignores conditional writes" not in vam(world.jan, "push", "b65", code=None).stderr

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from git_vam import check, git, hooks
 from git_vam.context import Context, open_context
+from git_vam.core import probe
 from git_vam.errors import VamError
 from git_vam.fs import printable
 
@@ -62,6 +63,7 @@ def doctor(cwd: Path) -> list[Result]:
             step("credentials", lambda: _credentials(ctx))
             if step("bucket reachable (list)", lambda: _list(ctx)):
                 step("put / get / delete on the staging prefix", lambda: _probe(ctx))
+                step("conditional writes (If-None-Match)", lambda: _conditions(ctx))
                 step("clock skew", lambda: _skew(ctx))
     return results
 
@@ -129,6 +131,16 @@ def _probe(ctx: Context) -> tuple[bool, str, str]:
     if data != {"doctor": True} or got != etag:
         return False, "a test object did not read back intact", "Check the endpoint and any proxy in between."
     return True, "a test object was written, read back and deleted", ""
+
+
+def _conditions(ctx: Context) -> tuple[bool, str, str]:
+    if probe.conditional_writes(ctx, fresh=True):
+        return True, "a second If-None-Match write was refused, as it must be", ""
+    return (
+        False,
+        "the server ignores If-None-Match: two people pushing the same file at once are not protected",
+        "Use a server that honours conditional writes (AWS S3 and SeaweedFS do); see docs/COMPATIBILITY.md.",
+    )
 
 
 def _skew(ctx: Context) -> tuple[bool, str, str]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_vam import git
 from git_vam import manifest as mf
-from git_vam.core import execute, gather, notify, record
+from git_vam.core import execute, gather, notify, probe, record
 from git_vam.core.report import Outcome, Reporter
 from git_vam.core.status import file_state
 from git_vam.errors import UsageError, VamError
@@ -102,6 +102,8 @@ def sync(
         astray = git.cannot_commit_here(ctx.root)
         if astray:  # before any transfer: the manifest commit would go astray
             raise UsageError(*astray)
+    if direction == "push" and not dry_run and not probe.conditional_writes(ctx):
+        warn(probe.NOT_PROTECTED)
     result = SyncResult([])
     to_commit: list[str] = []
     summaries: list[gather.View] = []  # projects whose .metadata.json a push changed

@@ -4,6 +4,8 @@ restore requests (``doctor``, ``config``, ``lifecycle``, ``restore``)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -27,6 +29,8 @@ CREDENTIAL_SOURCES = {
 }
 # what a server answers for lifecycle rules it cannot keep (nothing changed then)
 REFUSED_RULES = {c: c for c in ("NotImplemented", "InvalidRequest", "MalformedXML", "InvalidArgument")}
+REFUSED = object()  # a conditional write the server refused, as it should
+REFUSED_WRITE = {"PreconditionFailed": REFUSED, "412": REFUSED}
 # RestoreObject: True (started, or already running); False where the server has none
 RESTORE_ANSWERS = {"RestoreAlreadyInProgress": True, "MethodNotAllowed": False, "NotImplemented": False}
 
@@ -64,6 +68,21 @@ class Bucket(Connection):
         resp = self.call(self.client.list_objects_v2, Bucket=self.bucket, MaxKeys=1)
         date = resp.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
         return parsedate_to_datetime(date) if date else None
+
+    def honours_conditions(self, key: str) -> bool:
+        """Whether the server honours conditional writes: ``key`` (a probe object
+        under ``{stagingPrefix}.vam-probe/``) is written twice with
+        ``If-None-Match: *``, where the second write must be refused, then
+        removed. Some S3-compatible servers ignore the header (DESIGN §9)."""
+        body = b"git-vam probe: conditional writes\n"
+        digest = base64.b64encode(hashlib.md5(body).digest()).decode()
+        put = {"Bucket": self.bucket, "Key": key, "Body": body, "ContentMD5": digest, **self.sse_args()}
+        try:
+            self.call(self.client.put_object, key, IfNoneMatch="*", **put)
+            second = self.call(self.client.put_object, key, IfNoneMatch="*", **put, tolerate=REFUSED_WRITE)
+        finally:
+            self.call(self.client.delete_object, key, Bucket=self.bucket, Key=key, tolerate={"404": None})
+        return second is REFUSED
 
     def lifecycle_rules(self) -> list[dict[str, Any]]:
         """The bucket's lifecycle rules (``[]`` when it has none)."""
