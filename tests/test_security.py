@@ -374,7 +374,7 @@ def newer_version_before_delete(world: World, proxy: InterceptProxy, body: bytes
     done: list[bool] = []
 
     def before(method: str, path: str) -> None:
-        if method == "DELETE" and not done:
+        if method == "DELETE" and "raw.mp4" in path and not done:  # ours, not the conditional-write probe's
             done.append(True)
             put_object(world, "raw.mp4", body)
 
