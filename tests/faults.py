@@ -489,3 +489,41 @@ class IgnoresConditionsProxy(InterceptProxy):
         if len(kept) == len(headers):
             return headers, body
         return resign(method, path, kept, body), body
+
+
+class RecordingProxy(InterceptProxy):
+    """Records every request as ``(S3 action, bucket, key)``: what an IAM policy
+    must allow for it (AWS's "Actions, resources, and condition keys for
+    Amazon S3"). A copy needs ``s3:GetObject`` on its source too."""
+
+    def __init__(self, target_port: int) -> None:
+        super().__init__(target_port)
+        self.actions: list[tuple[str, str, str]] = []
+
+    def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes] | None:
+        from urllib.parse import parse_qs, unquote, urlsplit
+
+        url = urlsplit(path)
+        bucket, _, key = unquote(url.path).lstrip("/").partition("/")
+        q = parse_qs(url.query, keep_blank_values=True)
+        source = unquote({k.lower(): v for k, v in headers.items()}.get("x-amz-copy-source", "")).lstrip("/")
+        if not key:
+            action = {"uploads": "s3:ListBucketMultipartUploads", "lifecycle": "s3:GetLifecycleConfiguration"}
+            found = next((a for name, a in action.items() if name in q), "s3:ListBucket")
+            if "lifecycle" in q and method == "PUT":
+                found = "s3:PutLifecycleConfiguration"
+            self.actions.append((found, bucket, ""))
+            return None
+        if method in ("GET", "HEAD"):
+            found = "s3:ListMultipartUploadParts" if "uploadId" in q else "s3:GetObject"
+        elif method == "DELETE":
+            found = "s3:AbortMultipartUpload" if "uploadId" in q else "s3:DeleteObject"
+        elif method == "POST" and "restore" in q:
+            found = "s3:RestoreObject"
+        else:
+            found = "s3:PutObject"
+        self.actions.append((found, bucket, key))
+        if source:
+            src_bucket, _, src_key = source.partition("/")
+            self.actions.append(("s3:GetObject", src_bucket, src_key.split("?")[0]))
+        return None

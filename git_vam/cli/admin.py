@@ -115,6 +115,17 @@ def lifecycle(apply: bool, as_json: bool, **_: Any) -> int:
 
 
 @cli.command()
+@click.option("--admin", is_flag=True, help="Add the lifecycle actions (`git vam lifecycle --apply`).")
+@common
+def policy(admin: bool, as_json: bool, **_: Any) -> int:
+    """Print the least-privilege IAM policy for one person's IAM user: the S3 actions
+    git-vam uses, on this brand's prefixes (the policy JSON on stdout)."""
+    from git_vam.commands import policy_cmd
+
+    return policy_cmd.run(repo_context(), admin=admin, as_json=as_json)
+
+
+@cli.command()
 @common
 def cost(as_json: bool, **_: Any) -> int:
     """Monthly cost estimate by prefix and storage class, from the bucket listing."""

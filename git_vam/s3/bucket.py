@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from datetime import datetime
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -64,10 +64,15 @@ class Bucket(Connection):
         return CREDENTIAL_SOURCES.get(method, f"AWS chain ({method})").format(profile=profile or "default")
 
     def server_time(self) -> datetime | None:
-        """The server's clock (its Date header on a one-key listing), UTC."""
+        """The server's clock (its Date header on a one-key listing), UTC; None when
+        the answer has no readable Date (a proxy may add a second one)."""
         resp = self.call(self.client.list_objects_v2, Bucket=self.bucket, MaxKeys=1)
         date = resp.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("date")
-        return parsedate_to_datetime(date) if date else None
+        try:
+            when = parsedate_to_datetime(str(date).split(",", 2)[-1] if str(date).count(",") > 1 else date)
+        except (TypeError, ValueError):
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
     def honours_conditions(self, key: str) -> bool:
         """Whether the server honours conditional writes: ``key`` (a probe object
