@@ -137,6 +137,16 @@ def pull_strategy_chosen(root: Path) -> str:
     return ""
 
 
+def ensure_pull_strategy(root: Path) -> str | None:
+    """In a git-vam repository (``.vamconfig``) where nobody chose a pull
+    strategy, set ``pull.rebase=true`` as ``install`` does; returns what was
+    done, None when nothing was (the clone of ``install --global``'s template
+    gets it at its first checkout)."""
+    if not (root / CONFIG_FILE).is_file() or pull_strategy_chosen(root):
+        return None
+    return pull_strategy(root)
+
+
 def uninstall(root: Path) -> list[str]:
     """Remove our shims and put chained foreign hooks back. Never removes a foreign hook."""
     folder = hooks_dir(root)

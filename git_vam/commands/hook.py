@@ -70,16 +70,15 @@ def run(name: str, args: list[str]) -> int:
 
 
 def _pull_strategy(root: Path) -> None:
-    """In a git-vam repository where nobody chose how `git pull` reconciles, set
-    ``pull.rebase=true`` as `git vam install` does (DESIGN §5). Never fails."""
+    """``hooks.ensure_pull_strategy``, said in one line. Never fails."""
     from git_vam import hooks
-    from git_vam.layout import CONFIG_FILE
 
     try:
-        if (root / CONFIG_FILE).is_file() and not hooks.pull_strategy_chosen(root):
-            say(hooks.pull_strategy(root))
+        done = hooks.ensure_pull_strategy(root)
     except Exception:  # noqa: BLE001 - a hook must never break git
-        pass
+        return
+    if done:
+        say(done)
 
 
 def pre_commit(root: Path) -> int:

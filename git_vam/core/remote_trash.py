@@ -73,15 +73,15 @@ def restore_kept(ctx: Context, key: str) -> tuple[KeptVersion, str]:
             f"{printable(key)} is not a version in the S3 trash ({trash_prefix(ctx)}).",
             "`git vam trash --remote list` shows the keys.",
         )
-    if not ctx.store.exists(key):
+    source = ctx.store.find(RemoteObject(key=key, rel=kept.rel, size=0))
+    if source is None:
         raise UsageError(
             f"{printable(key)} is no longer in the S3 trash (the expiry rule removes kept versions).",
             "`git vam trash --remote list` shows what is there.",
         )
-    source = ctx.store.head(RemoteObject(key=key, rel=kept.rel, size=0))
     dest = ctx.staging_prefix(kept.project) + kept.rel
-    if ctx.store.exists(dest):
-        there = ctx.store.head(RemoteObject(key=dest, rel=kept.rel, size=0))
+    there = ctx.store.find(RemoteObject(key=dest, rel=kept.rel, size=0))
+    if there is not None:
         if there.md5 and there.md5 == source.md5:
             return kept, "already there"
         raise VamError(

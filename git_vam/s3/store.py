@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from git_vam.fs import safe_rel
+from git_vam.errors import S3Error
+from git_vam.fs import printable, safe_rel
 from git_vam.layout import METADATA_JSON, TIME_FORMAT
 from git_vam.s3 import copy as _copy
 from git_vam.s3 import download as _download
@@ -80,8 +81,18 @@ class S3Store(Bucket):
 
     def head(self, obj: RemoteObject) -> RemoteObject:
         """``obj`` completed with its metadata (md5, uploaded-by, uploaded-at, mtime).
-        An object another tool uploaded has none: its time is S3's LastModified."""
-        resp = self.call(self.client.head_object, obj.key, Bucket=self.bucket, Key=obj.key)
+        An object another tool uploaded has none: its time is S3's LastModified.
+        Raises VamError when it is absent (``find`` answers None instead)."""
+        found = self.find(obj)
+        if found is None:
+            raise S3Error(f"{printable(obj.key)} is not on S3 (any more).", "Run `git vam status`.")
+        return found
+
+    def find(self, obj: RemoteObject) -> RemoteObject | None:
+        """``head(obj)``, or None when the key is absent (one HEAD either way)."""
+        resp = self.call(self.client.head_object, obj.key, Bucket=self.bucket, Key=obj.key, tolerate={"404": None})
+        if resp is None:
+            return None
         meta = decode_metadata(resp.get("Metadata", {}))
         # the ETag says the MD5 only where it is one (not under SSE-KMS / SSE-C: DESIGN §9)
         from_etag = (md5_from_etag(str(resp["ETag"])) or obj.md5) if etag_is_digest(resp, self.sse) else ""
