@@ -1,5 +1,9 @@
 """Real worlds for the tests: a SeaweedFS S3 server on loopback, a bare origin
-with two clones (david, jan), real git, real MP4 files made by ffmpeg."""
+with two clones (david, jan), real git, real MP4 files made by ffmpeg.
+
+A test marked ``@pytest.mark.both_servers`` runs twice: against SeaweedFS and
+against moto's server (AWS's behaviour; DESIGN §9). Each server starts once per
+xdist worker, and moto only in a worker that runs such a test."""
 
 from __future__ import annotations
 
@@ -12,16 +16,43 @@ from pathlib import Path
 import pytest
 from helpers import PROJECT, World, git, make_mp4, new_clone, vam
 
+from git_vam.testing.moto import MotoServer
 from git_vam.testing.seaweed import SeaweedServer, make_bucket
 
 BIN = Path(sys.executable).parent
 
 
+SERVERS = ("seaweedfs", "moto")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_servers: run against SeaweedFS and against moto's server")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("both_servers") and "s3server" in metafunc.fixturenames:
+        metafunc.parametrize("s3server", SERVERS, indirect=True)
+
+
 @pytest.fixture(scope="session")
-def s3server(tmp_path_factory: pytest.TempPathFactory):
+def seaweed(tmp_path_factory: pytest.TempPathFactory):
     server = SeaweedServer(tmp_path_factory.mktemp("seaweed")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3server(request: pytest.FixtureRequest) -> SeaweedServer | MotoServer:
+    """SeaweedFS, or moto's server where the test is parametrized over both."""
+    kind = getattr(request, "param", "seaweedfs")
+    return request.getfixturevalue("moto_server" if kind == "moto" else "seaweed")
 
 
 @pytest.fixture(autouse=True)
@@ -45,14 +76,14 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def bucket(s3server: SeaweedServer) -> str:
+def bucket(s3server: SeaweedServer | MotoServer) -> str:
     name = f"t-{uuid.uuid4().hex[:12]}"
     make_bucket(s3server.endpoint, name)
     return name
 
 
 @pytest.fixture
-def aws_env(s3server: SeaweedServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def aws_env(s3server: SeaweedServer | MotoServer, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     env = s3server.env()
     for k, v in env.items():
         monkeypatch.setenv(k, v)
@@ -60,7 +91,7 @@ def aws_env(s3server: SeaweedServer, monkeypatch: pytest.MonkeyPatch) -> dict[st
 
 
 @pytest.fixture
-def world(tmp_path: Path, bucket: str, aws_env: dict[str, str], s3server: SeaweedServer) -> World:
+def world(tmp_path: Path, bucket: str, aws_env: dict[str, str], s3server: SeaweedServer | MotoServer) -> World:
     origin = tmp_path / "origin" / "v-demo.git"
     origin.parent.mkdir()
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)

@@ -185,7 +185,8 @@ class InterceptProxy:
                 body = self.rfile.read(length) if length else None
                 refusal = proxy.refuse(self.command, self.path, dict(self.headers.items()))
                 if refusal is not None:
-                    self._send(refusal[0], [("Content-Type", "application/xml")], refusal[1])
+                    status, answer, *extra = refusal
+                    self._send(status, [("Content-Type", "application/xml"), *(extra[0] if extra else [])], answer)
                     return
                 if proxy.before is not None:
                     proxy.before(self.command, self.path)
@@ -210,8 +211,9 @@ class InterceptProxy:
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes] | None:
-        """An answer ``(status, XML body)`` to send instead of forwarding, or None."""
+    def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[Any, ...] | None:
+        """An answer ``(status, XML body[, [(header, value), …]])`` to send instead
+        of forwarding, or None."""
         return None
 
     def transform(self, method: str, path: str, status: int, data: bytes) -> bytes:
@@ -526,4 +528,51 @@ class RecordingProxy(InterceptProxy):
         if source:
             src_bucket, _, src_key = source.partition("/")
             self.actions.append(("s3:GetObject", src_bucket, src_key.split("?")[0]))
+        return None
+
+
+class RegionProxy(InterceptProxy):
+    """A bucket in ``region`` as AWS serves it: a request signed for another region
+    gets ``301 PermanentRedirect`` with ``x-amz-bucket-region`` (AWS docs: "Making
+    requests", redirects and HeadBucket), and HeadBucket names the region."""
+
+    def __init__(self, target_port: int, region: str) -> None:
+        self.region = region
+        self.redirected = 0
+        super().__init__(target_port)
+
+    def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[Any, ...] | None:
+        if f"/{self.region}/s3/" in headers.get("Authorization", ""):
+            return None
+        self.redirected += 1
+        body = (
+            "<Error><Code>PermanentRedirect</Code><Message>The bucket you are attempting to access must be "
+            f"addressed using the specified endpoint.</Message><Endpoint>s3.{self.region}.amazonaws.com</Endpoint>"
+            "</Error>"
+        ).encode()
+        return 301, body if method != "HEAD" else b"", [("x-amz-bucket-region", self.region)]
+
+    def rewrite_headers(self, method: str, path: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        from urllib.parse import urlsplit
+
+        if method == "HEAD" and "/" not in urlsplit(path).path.strip("/"):
+            headers = [(k, v) for k, v in headers if k.lower() != "x-amz-bucket-region"]
+            headers.append(("x-amz-bucket-region", self.region))
+        return headers
+
+
+class DeniedProxy(InterceptProxy):
+    """An IAM user without ``action`` on keys under ``prefix``: AWS answers
+    ``403 AccessDenied`` (with no body to a HEAD)."""
+
+    def __init__(self, target_port: int, method: str, prefix: str) -> None:
+        self.method, self.prefix = method, prefix
+        super().__init__(target_port)
+
+    def refuse(self, method: str, path: str, headers: dict[str, str]) -> tuple[Any, ...] | None:
+        from urllib.parse import unquote, urlsplit
+
+        key = unquote(urlsplit(path).path).lstrip("/").partition("/")[2]
+        if method == self.method and key.startswith(self.prefix):
+            return 403, b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"
         return None

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
+from git_vam.testing.moto import MotoServer
+
 KEY = f"archive/v-demo/b50-b99/{PROJECT}.tar"
 
 
@@ -38,6 +40,7 @@ def fill(world: World) -> Path:
     return project
 
 
+@pytest.mark.both_servers
 def test_archive_restore_round_trip(world: World, tmp_path: Path) -> None:
     project = fill(world)
     before = tree(project)
@@ -64,6 +67,7 @@ def test_archive_restore_round_trip(world: World, tmp_path: Path) -> None:
     assert any(p.name == "script.srt" for p in (world.jan / ".git" / "vam" / "trash").rglob("*"))
 
 
+@pytest.mark.both_servers
 def test_delete_local_keeps_light_files_and_only_after_verification(world: World) -> None:
     project = fill(world)
     with socket.socket() as s:
@@ -97,6 +101,7 @@ def evil_tar(kind: str) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.both_servers
 @pytest.mark.parametrize("kind", ["dotdot", "absolute", "symlink"])
 def test_malicious_members_are_refused(world: World, tmp_path: Path, kind: str) -> None:
     import hashlib
@@ -112,21 +117,9 @@ def test_malicious_members_are_refused(world: World, tmp_path: Path, kind: str) 
     assert not list(dest.rglob("*")) and not (tmp_path / "escaped.txt").exists()
 
 
-@pytest.fixture
-def moto(tmp_path: Path):
-    from moto.server import ThreadedMotoServer
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-def test_glacier_restore_flow_on_moto(world: World, moto: str, tmp_path: Path) -> None:
-    """The one place a mock server is used: SeaweedFS has no RestoreObject."""
+def test_glacier_restore_flow_on_moto(world: World, moto_server: MotoServer, tmp_path: Path) -> None:
+    """SeaweedFS has no RestoreObject: this flow runs on moto's server only."""
+    moto = moto_server.endpoint
     s3_client(moto).create_bucket(Bucket="glacier-bucket")
     env = {"VAM_ENDPOINT": moto, "VAM_BUCKET": "glacier-bucket"}
     project = fill(world)
@@ -147,6 +140,7 @@ def test_glacier_restore_flow_on_moto(world: World, moto: str, tmp_path: Path) -
     assert tree(dest) == before
 
 
+@pytest.mark.both_servers
 def test_older_than_picks_projects_by_last_commit(world: World) -> None:
     old = world.david / "b10-old-show"
     old.mkdir()

@@ -20,7 +20,8 @@ def test_healthy_setup_passes_every_check(world: World) -> None:
     assert set(got) == {
         "git", "repository and settings", "hooks", "git pull strategy", ".gitignore", "nothing tracked in s3-staging/",
         "bucket setting", "credentials",
-        "bucket reachable (list)", "put / get / delete on the staging prefix", "conditional writes (If-None-Match)",
+        "bucket reachable (list)", "bucket region", "put / get / delete on the staging prefix",
+        "conditional writes (If-None-Match)",
         "clock skew",
     }  # fmt: skip
     text = vam(world.david, "doctor").stdout

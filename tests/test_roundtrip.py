@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
 
+@pytest.mark.both_servers
 def test_david_pushes_jan_pulls_jan_pushes_david_pulls(world: World) -> None:
     raw = make_mp4(world.staging(world.david) / "raw.mp4", "raw")
     out = vam(world.david, "push", "b65")

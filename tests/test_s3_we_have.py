@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from helpers import PROJECT, World, make_mp4, s3_client, vam
+
+from git_vam.testing.moto import MotoServer
+
+pytestmark = pytest.mark.both_servers
 
 BIDI = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "invoice\u202e4pm.exe" reads as "invoiceexe.mp4"
 
@@ -182,3 +187,112 @@ def test_the_iam_policy_allows_exactly_what_git_vam_asks_of_s3(world: World, s3s
     granted = {a for a, _ in allowed}
     assert granted - used <= {"s3:RestoreObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts",
                               "s3:ListBucketMultipartUploads"}  # fmt: skip  # used on paths this run does not take
+
+
+def test_a_bucket_in_another_region_works_and_doctor_names_its_region(world: World, s3server) -> None:
+    # AWS redirects a request signed for the wrong region (301 PermanentRedirect with
+    # x-amz-bucket-region); botocore re-signs for the named region, so the push and
+    # pull work, and doctor names the bucket's real region.
+    from faults import RegionProxy
+
+    proxy = RegionProxy(s3server.s3_port, "ap-southeast-2")
+    env = {"VAM_ENDPOINT": proxy.url}
+    try:
+        make_mp4(world.staging(world.david) / "raw.mp4", "far away")
+        vam(world.david, "push", "b65", env=env)
+        vam(world.jan, "pull", "b65", env=env)
+        out = vam(world.david, "doctor", env=env).stdout
+    finally:
+        proxy.stop()
+    assert (world.staging(world.jan) / "raw.mp4").read_bytes() == (world.staging(world.david) / "raw.mp4").read_bytes()
+    assert proxy.redirected >= 1
+    assert "the bucket is in ap-southeast-2, not vam.region us-east-1" in out
+    assert "git vam config vam.region ap-southeast-2" in out
+
+
+def test_a_missing_permission_is_named_by_its_action_and_key(world: World, s3server) -> None:
+    # AWS answers 403 AccessDenied without saying what was missing; git-vam knows
+    # the operation it made, so it names the IAM action and the key
+    from faults import DeniedProxy
+
+    proxy = DeniedProxy(s3server.s3_port, "PUT", "staging/v-demo/")
+    env = {"VAM_ENDPOINT": proxy.url}
+    make_mp4(world.staging(world.david) / "raw.mp4", "raw")
+    try:
+        doctor = vam(world.david, "doctor", env=env, code=1).stdout
+        push = vam(world.david, "push", "b65", env=env, code=None)
+    finally:
+        proxy.stop()
+    assert f"these credentials lack s3:PutObject on s3://{world.bucket}/staging/v-demo/.vam-doctor-" in doctor
+    assert "git vam policy" in doctor
+    assert push.returncode != 0
+    assert f"s3:PutObject on s3://{world.bucket}/staging/v-demo/{PROJECT}/raw.mp4" in push.stdout + push.stderr
+
+
+def test_every_action_an_access_denied_names_is_in_the_policy() -> None:
+    from git_vam.core.policy import ADMIN_ACTIONS, BUCKET_ACTIONS, OBJECT_ACTIONS
+    from git_vam.s3.errors import IAM_ACTIONS
+
+    granted = set(OBJECT_ACTIONS + BUCKET_ACTIONS + ADMIN_ACTIONS)
+    assert set(IAM_ACTIONS.values()) - {"s3:ListBucketVersions"} <= granted  # versions: issue 24, not used yet
+
+
+AWS = {  # what AWS answers, from its API Reference (each operation's request headers)
+    "PUT If-None-Match: * on a taken key": 412,  # PutObject
+    "PUT If-Match: a stale ETag": 412,  # PutObject
+    "DELETE If-Match: a stale ETag": 412,  # DeleteObject (general purpose buckets, 2025)
+    "CompleteMultipartUpload If-None-Match: * on a taken key": 412,  # CompleteMultipartUpload
+    "ranged GET If-Match: a stale ETag": 412,  # GetObject
+    "CopyObject x-amz-copy-source-if-match: a stale ETag": 412,  # CopyObject
+    "CopyObject If-None-Match: * on a taken key": 412,  # CopyObject
+    "UploadPartCopy x-amz-copy-source-if-match: a stale ETag": 412,  # UploadPartCopy
+}
+MOTO_DIFFERS = {  # moto 5 accepts these (measured); AWS refuses them (above)
+    "CopyObject x-amz-copy-source-if-match: a stale ETag",
+    "CopyObject If-None-Match: * on a taken key",
+    "UploadPartCopy x-amz-copy-source-if-match: a stale ETag",
+}
+
+
+def test_what_each_server_does_with_conditional_requests(bucket: str, s3server) -> None:
+    """The measured cells of docs/COMPATIBILITY.md. Where moto differs from AWS
+    (copy conditions), git-vam never relies on them alone: a trash copy is
+    followed by a conditional DELETE, and a trash restore HEADs its key first."""
+    from botocore.exceptions import ClientError
+
+    s3 = s3_client(s3server.endpoint)
+    s3.put_object(Bucket=bucket, Key="k", Body=b"one")
+    s3.put_object(Bucket=bucket, Key="taken", Body=b"two")
+    stale = '"0123456789abcdef0123456789abcdef"'
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="taken")["UploadId"]
+    part = s3.upload_part(Bucket=bucket, Key="taken", UploadId=upload, PartNumber=1, Body=b"p")["ETag"]
+    copy_upload = s3.create_multipart_upload(Bucket=bucket, Key="copy")["UploadId"]
+    source = {"Bucket": bucket, "Key": "k"}
+    requests = {
+        "PUT If-None-Match: * on a taken key": lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"", IfNoneMatch="*"),
+        "PUT If-Match: a stale ETag": lambda: s3.put_object(Bucket=bucket, Key="k", Body=b"x", IfMatch=stale),
+        "DELETE If-Match: a stale ETag": lambda: s3.delete_object(Bucket=bucket, Key="k", IfMatch=stale),
+        "CompleteMultipartUpload If-None-Match: * on a taken key": lambda: s3.complete_multipart_upload(
+            Bucket=bucket, Key="taken", UploadId=upload, IfNoneMatch="*",
+            MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part}]}),
+        "ranged GET If-Match: a stale ETag": lambda: s3.get_object(Bucket=bucket, Key="k", Range="bytes=0-0",
+                                                                   IfMatch=stale),
+        "CopyObject x-amz-copy-source-if-match: a stale ETag": lambda: s3.copy_object(
+            Bucket=bucket, Key="fresh", CopySource=source, CopySourceIfMatch=stale),
+        "CopyObject If-None-Match: * on a taken key": lambda: s3.copy_object(
+            Bucket=bucket, Key="taken", CopySource=source, IfNoneMatch="*"),
+        "UploadPartCopy x-amz-copy-source-if-match: a stale ETag": lambda: s3.upload_part_copy(
+            Bucket=bucket, Key="copy", UploadId=copy_upload, PartNumber=1, CopySource=source,
+            CopySourceIfMatch=stale),
+    }  # fmt: skip
+    answers = {}
+    for name, request in requests.items():
+        try:
+            request()
+            answers[name] = 200
+        except ClientError as exc:
+            answers[name] = exc.response["ResponseMetadata"]["HTTPStatusCode"]
+    expected = dict(AWS)
+    if isinstance(s3server, MotoServer):
+        expected.update({name: 200 for name in MOTO_DIFFERS})
+    assert answers == expected

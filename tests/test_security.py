@@ -16,6 +16,8 @@ import pytest
 from faults import BadServer, InterceptProxy
 from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
 
+pytestmark = pytest.mark.both_servers
+
 MANIFEST = f"{PROJECT}/s3-staging.manifest.json"
 PREFIX = f"staging/v-demo/{PROJECT}/"
 NO_HOOKS = {**os.environ, "VAM_SKIP_HOOKS": "1"}

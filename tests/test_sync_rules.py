@@ -6,7 +6,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from helpers import PROJECT, World, git, make_mp4, md5, s3_client, vam
+
+pytestmark = pytest.mark.both_servers
 
 KEY = f"staging/v-demo/{PROJECT}/raw.mp4"
 

@@ -17,6 +17,6 @@ def run(cwd: Path, *, as_json: bool) -> int:
     else:
         for r in results:
             output.out().print(f"{'ok  ' if r.ok else 'FAIL'} {r.name}: {r.detail}", markup=False)
-            if r.fix and not r.ok:
-                output.out().print(f"     fix: {r.fix}", markup=False)
+            if r.fix:
+                output.out().print(f"     {'fix' if not r.ok else 'tip'}: {r.fix}", markup=False)
     return EXIT_INCOMPLETE if failed else EXIT_OK

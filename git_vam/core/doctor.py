@@ -1,6 +1,6 @@
 """``git vam doctor``: every check of a clone's set-up, each passed or failed
 with the fix (git, the repository and its settings, hooks, ``.gitignore``,
-tracked staging paths, credentials, bucket access, a write probe, clock skew)."""
+tracked staging paths, credentials, bucket access and region, a write probe, clock skew)."""
 
 from __future__ import annotations
 
@@ -62,6 +62,7 @@ def doctor(cwd: Path) -> list[Result]:
         if step("bucket setting", lambda: (True, f"s3://{ctx.bucket}/{ctx.settings.staging_prefix}", "")):
             step("credentials", lambda: _credentials(ctx))
             if step("bucket reachable (list)", lambda: _list(ctx)):
+                step("bucket region", lambda: _region(ctx))
                 step("put / get / delete on the staging prefix", lambda: _probe(ctx))
                 step("conditional writes (If-None-Match)", lambda: _conditions(ctx))
                 step("clock skew", lambda: _skew(ctx))
@@ -121,6 +122,22 @@ def _credentials(ctx: Context) -> tuple[bool, str, str]:
 def _list(ctx: Context) -> tuple[bool, str, str]:
     ctx.store.check_bucket()
     return True, f"{ctx.bucket} at {ctx.settings.endpoint or 'AWS'}", ""
+
+
+def _region(ctx: Context) -> tuple[bool, str, str]:
+    """Passes either way (botocore follows AWS's redirect to the right region,
+    DESIGN §9), but names the bucket's real region when vam.region differs."""
+    real = ctx.store.region_of_bucket()
+    if real is None:
+        return True, f"the server does not say; vam.region is {ctx.settings.region}", ""
+    if real != ctx.settings.region:
+        return (
+            True,
+            f"the bucket is in {printable(real)}, not vam.region {ctx.settings.region}"
+            " (it works: each client is redirected once)",
+            f"`git vam config vam.region {printable(real)}` (or AWS_REGION) saves the redirect.",
+        )
+    return True, real, ""
 
 
 def _probe(ctx: Context) -> tuple[bool, str, str]:

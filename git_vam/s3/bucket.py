@@ -46,6 +46,13 @@ class Bucket(Connection):
         """
         self.call(self.client.list_objects_v2, Bucket=self.bucket, MaxKeys=1)
 
+    def region_of_bucket(self) -> str | None:
+        """The bucket's region as S3 reports it (HeadBucket's ``x-amz-bucket-region``
+        header, which AWS always sends); None when the server does not say (SeaweedFS)."""
+        resp = self.call(self.client.head_bucket, "", Bucket=self.bucket)
+        region = resp.get("ResponseMetadata", {}).get("HTTPHeaders", {}).get("x-amz-bucket-region")
+        return str(region) if region else None
+
     def credentials_origin(self) -> str:
         """Where the credentials come from, as botocore found them (``""`` when none;
         the credentials themselves are never returned). Raises ConfigError for

@@ -8,6 +8,40 @@ import botocore.exceptions
 from git_vam.errors import ConfigError, ConflictError, S3Error, VamError
 from git_vam.fs import printable
 
+# The IAM action each S3 operation git-vam makes needs (AWS: "Actions, resources,
+# and condition keys for Amazon S3", and each operation's "Permissions" section).
+IAM_ACTIONS = {
+    "ListObjectsV2": "s3:ListBucket",
+    "HeadBucket": "s3:ListBucket",
+    "ListObjectVersions": "s3:ListBucketVersions",
+    "ListMultipartUploads": "s3:ListBucketMultipartUploads",
+    "HeadObject": "s3:GetObject",
+    "GetObject": "s3:GetObject",
+    "PutObject": "s3:PutObject",
+    "CreateMultipartUpload": "s3:PutObject",
+    "UploadPart": "s3:PutObject",
+    "CompleteMultipartUpload": "s3:PutObject",
+    "CopyObject": "s3:PutObject",
+    "UploadPartCopy": "s3:PutObject",
+    "ListParts": "s3:ListMultipartUploadParts",
+    "AbortMultipartUpload": "s3:AbortMultipartUpload",
+    "DeleteObject": "s3:DeleteObject",
+    "RestoreObject": "s3:RestoreObject",
+    "GetBucketLifecycleConfiguration": "s3:GetLifecycleConfiguration",
+    "PutBucketLifecycleConfiguration": "s3:PutLifecycleConfiguration",
+}
+BUCKET_OPERATIONS = {"ListObjectsV2", "HeadBucket", "ListObjectVersions", "ListMultipartUploads",
+                     "GetBucketLifecycleConfiguration", "PutBucketLifecycleConfiguration"}  # fmt: skip
+
+
+def denied(operation: str, bucket: str, key: str) -> str:
+    """What an AccessDenied refused, as an IAM policy names it: ``"s3:PutObject on
+    s3://BUCKET/KEY"`` (a copy also needs ``s3:GetObject`` on its source)."""
+    action = IAM_ACTIONS.get(operation, operation or "this S3 request")
+    where = f"s3://{bucket}" if operation in BUCKET_OPERATIONS or not key else f"s3://{bucket}/{printable(key)}"
+    extra = " (and s3:GetObject on the copy's source)" if operation in ("CopyObject", "UploadPartCopy") else ""
+    return f"{action} on {where}{extra}"
+
 
 def translate(exc: Exception, *, bucket: str, endpoint: str | None, region: str, key: str = "") -> VamError:
     """A VamError with a remedy for a botocore exception, where it enters: no or
@@ -66,8 +100,8 @@ def translate(exc: Exception, *, bucket: str, endpoint: str | None, region: str,
             )
         if code in ("AccessDenied", "AllAccessDisabled") or status == 403:
             return ConfigError(
-                f"Access denied to s3://{bucket}/{key} ({code or status}).",
-                "Ask the bucket owner for list/get/put/delete rights on the staging prefix.",
+                f"Access denied: these credentials lack {denied(exc.operation_name, bucket, key)} ({code or status}).",
+                "Ask the bucket's owner to allow it; `git vam policy` prints the policy git-vam needs.",
             )
         if code == "NoSuchBucket" or (status == 404 and not key):
             return ConfigError(
