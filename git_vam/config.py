@@ -25,9 +25,12 @@ from git_vam import git
 from git_vam.errors import ConfigError
 from git_vam.layout import CONFIG_FILE, ENV_FILE
 from git_vam.values import (
+    parse_age,
     parse_bool,
     parse_extensions,
     parse_int,
+    parse_money,
+    parse_path,
     parse_prefix,
     parse_prices,
     parse_rate,
@@ -103,6 +106,12 @@ class Settings:
     multipart_threshold: int = _key("64MB", parse_size)
     # Webhooks told after a push that uploaded or deleted something (DESIGN §3).
     notify: tuple[str, ...] = _key("", parse_urls, multi=True)
+    # The storage tiers (DESIGN §8): the external drive, and when an idle project moves.
+    ssd_base: str | None = _key(None, parse_path, "SSD_BASE")
+    ssd_after: int = _key("90d", parse_age)  # seconds idle before local → SSD
+    archive_after: int = _key("180d", parse_age, "S3_RETENTION_DAYS")  # seconds idle before → S3 archive
+    ssd_retention_days: int = _key("90", parse_int, "SSD_RETENTION_DAYS")
+    budget: float = _key("0", parse_money)  # USD per month; 0: no budget
 
     origins: Mapping[str, str] = field(default_factory=dict)
     # Credentials from .video-tools.env, used only when the environment has none.
@@ -135,6 +144,10 @@ class Settings:
                 text = " ".join(f"{k}={v}" for k, v in value.items())
             elif isinstance(value, bool):
                 text = str(value).lower()
+            elif key.parse is parse_age:
+                text = f"{value // 86400}d"
+            elif key.parse is parse_money:
+                text = f"${value:g}/month" if value else "none"
             else:
                 text = "" if value is None else str(value)
             rows.append((f"vam.{key.name}", text, self.origins.get(key.name, "default")))
@@ -152,8 +165,9 @@ class Settings:
 KEYS: tuple[Key, ...] = tuple(Key(_camel(f.name), *f.metadata["key"]) for f in fields(Settings) if "key" in f.metadata)
 KEY_BY_LOWER = {k.name.lower(): k for k in KEYS}
 # Never taken from the tracked .vamconfig (DESIGN §6): who you are and how much of
-# your link git-vam may use are yours, not something a commit can set.
-PERSONAL = ("user", "jobs", "maxBandwidth")
+# your link git-vam may use are yours, not something a commit can set; so is the
+# path of your drive (a path on this machine: a commit must not choose where we write).
+PERSONAL = ("user", "jobs", "maxBandwidth", "ssdBase")
 # Where data goes: a change of these in .vamconfig stops transfers until `git vam trust`.
 DESTINATION = ("endpoint", "bucket", "stagingPrefix", "archivePrefix", "region", "sse", "kmsKeyId", "notify")
 # The pre-commit guard, when set by the team: it may be tightened, never turned off.

@@ -229,8 +229,36 @@ def place(src: Path, base: Path, rel: str, *, keep: Path | None = None) -> bool:
             except (OSError, NotImplementedError):  # no hard links here (or on Windows): move it
                 os.replace(dest, keep, **src_kw)
         os.chmod(src, FILE_MODE & ~umask())
-        os.replace(src, dest, **({"dst_dir_fd": kw["dir_fd"]} if kw else {}))
+        try:
+            os.replace(src, dest, **({"dst_dir_fd": kw["dir_fd"]} if kw else {}))
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            _copy_across(src, handle, name)  # another disk (restore --to /Volumes/…)
     return st is not None
+
+
+def _copy_across(src: Path, handle: int | Path, name: str) -> None:
+    """Move ``src`` onto ``name`` in another file system's folder: copied under a
+    temporary name there, fsynced, renamed, then ``src`` removed."""
+    import shutil
+    import uuid
+
+    tmp_name = f".vam-tmp-{uuid.uuid4().hex}"
+    fd = create_file(handle, tmp_name)
+    tmp, kw = _at(handle, tmp_name)
+    dest, _ = _at(handle, name)
+    try:
+        with open(src, "rb") as source, os.fdopen(fd, "wb") as copy:
+            shutil.copyfileobj(source, copy, 8 * 1024**2)
+            copy.flush()
+            os.fsync(copy.fileno())
+        os.replace(tmp, dest, **({"src_dir_fd": kw["dir_fd"], "dst_dir_fd": kw["dir_fd"]} if kw else {}))
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, **kw)
+        raise
+    os.unlink(src)
 
 
 def take(base: Path, rel: str, dest: Path) -> None:

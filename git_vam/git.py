@@ -112,10 +112,22 @@ def changed_paths(root: Path, old: str, new: str, pathspec: str) -> list[str]:
     return [p for p in text.split("\0") if p]
 
 
+TIER_MOVE = "vam: archive"  # the subject of every commit a tier move makes (DESIGN §8)
+
+
 def last_commit_time(root: Path, path: str) -> int | None:
-    """Committer time (UTC seconds) of the last commit that touched ``path``."""
-    text = out(root, "log", "-1", "--format=%ct", "--", path, check=False).strip()
+    """Committer time (UTC seconds) of the last commit that touched ``path``, not
+    counting tier moves (subjects starting ``vam: archive``): moving a project is
+    not activity, so it does not reset the project's idle age (DESIGN §8)."""
+    text = out(root, "log", "-1", "--format=%ct", "--invert-grep", f"--grep=^{TIER_MOVE}", "--", path,
+               check=False).strip()  # fmt: skip
     return int(text) if text.isdigit() else None
+
+
+def tracked(root: Path, path: str) -> list[str]:
+    """Every path git tracks under ``path`` (repository-relative, POSIX)."""
+    data = run(root, "ls-files", "-z", "--", path, check=False).stdout
+    return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
 
 
 def commit_paths(root: Path, paths: list[str], message: str) -> bool:

@@ -81,3 +81,34 @@ def parse_prices(text: str) -> dict[str, float]:
     from git_vam import pricing
 
     return pricing.parse_prices(text)
+
+
+def parse_age(text: str) -> int:
+    """An age in seconds: ``90`` (days, as the roadmap's ``S3_RETENTION_DAYS=180``),
+    ``90d``, ``12w``, ``6mo``, ``1y``; units under a day are refused."""
+    from git_vam.units import parse_seconds
+
+    t = text.strip()
+    return parse_seconds(f"{t}d" if t.isdigit() else t, zero=True, smallest="d")
+
+
+def parse_path(text: str) -> str:
+    """A folder on this machine: ``~`` expanded; must be absolute (a relative
+    path would mean a different folder in every working directory)."""
+    import os
+
+    path = os.path.expanduser(text.strip())
+    if not os.path.isabs(path):
+        raise ValueError(f"not an absolute path: {text!r}")
+    return path
+
+
+def parse_money(text: str) -> float:
+    """USD, e.g. ``10`` or ``$10.50``; ``0`` means none."""
+    try:
+        value = float(text.strip().lstrip("$"))
+    except ValueError:
+        raise ValueError(f"not an amount in USD: {text!r}") from None
+    if value < 0:
+        raise ValueError(f"must not be negative: {text!r}")
+    return value

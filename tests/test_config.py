@@ -192,6 +192,7 @@ def test_key_table_is_the_settings_fields_and_names_every_design_key() -> None:
         "accelerate", "archiveGlacierDays", "archivePrefix", "autoCommit", "autoPull", "autoPullMaxSize",
         "brand", "bucket", "endpoint", "jobs", "kmsKeyId", "lifecycleDays", "maxBandwidth", "maxFileSize",
         "multipartThreshold", "notify", "prices", "region", "sse", "stagingPrefix", "user", "videoExtensions",
+        "ssdBase", "ssdAfter", "archiveAfter", "ssdRetentionDays", "budget",  # DESIGN §8
     }  # fmt: skip
     assert config.KEY_BY_LOWER["maxfilesize"].attr == "max_file_size"
     assert config.KEY_BY_LOWER["maxfilesize"].env_var == "VAM_MAX_FILE_SIZE"
@@ -202,3 +203,24 @@ def test_settings_are_frozen(repo: Path) -> None:
     s = settings(repo)
     with pytest.raises(AttributeError):
         s.bucket = "elsewhere"  # type: ignore[misc]
+
+
+def test_tier_keys_read_the_roadmaps_env_names_and_ssd_base_is_personal(tmp_path: Path) -> None:
+    # DESIGN §8: SSD_BASE, S3_RETENTION_DAYS (days), SSD_RETENTION_DAYS; a .vamconfig
+    # cannot choose the folder git-vam writes to on this machine
+    repo = tmp_path / "v-brand"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    env = "SSD_BASE=/Volumes/T7 Shuttle/Vidéos\nS3_RETENTION_DAYS=200\nSSD_RETENTION_DAYS=30\n"
+    (repo / ".video-tools.env").write_text(env)
+    s = config.load(repo, environ={})
+    assert (s.ssd_base, s.archive_after, s.ssd_retention_days) == ("/Volumes/T7 Shuttle/Vidéos", 200 * 86400, 30)
+    assert s.ssd_after == 90 * 86400 and s.budget == 0
+    (repo / ".video-tools.env").unlink()
+    subprocess.run(["git", "config", "-f", str(repo / ".vamconfig"), "vam.ssdBase", "/tmp/evil"], check=True)
+    subprocess.run(["git", "config", "-f", str(repo / ".vamconfig"), "vam.ssdAfter", "6mo"], check=True)
+    s = config.load(repo, environ={})
+    assert s.ssd_base is None and s.ssd_after == 180 * 86400
+    assert any("vam.ssdBase in .vamconfig is ignored" in w for w in s.warnings)
+    with pytest.raises(config.ConfigError, match="vam.ssdBase"):
+        config.load(repo, environ={"VAM_SSD_BASE": "relative/path"})

@@ -9,8 +9,10 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import tarfile
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -124,6 +126,24 @@ def test_objects_copied_by_cleanup_archive_can_be_restored(world: World) -> None
     raw.unlink()
     vam(david, "restore", "b65")
     assert md5(raw) == digest
+
+
+def test_restore_to_a_new_folder_creates_it_for_cleanup_archive_copies(world: World, tmp_path: Path) -> None:
+    # issue 23: the copies `cleanup --archive` made ended in FileNotFoundError for
+    # a --to DIR that did not exist, while tar archives worked. /dev/shm is
+    # another file system where there is one: a restore onto another disk.
+    raw = make_mp4(world.staging(world.david) / "raw.mp4", "raw")
+    digest = md5(raw)
+    vam(world.david, "push", "b65")
+    vam(world.david, "cleanup", "b65", "--confirm", "--archive")
+    shm = Path("/dev/shm")
+    where = shm if shm.is_dir() and os.access(shm, os.W_OK) else tmp_path
+    dest = where / f"vam-{uuid.uuid4().hex[:8]}" / "new folder"
+    try:
+        vam(world.david, "restore", "b65", "--to", str(dest))
+        assert md5(dest / "s3-staging" / "raw.mp4") == digest
+    finally:
+        shutil.rmtree(dest.parent, ignore_errors=True)
 
 
 # -- cleanup: the last-copy rule --------------------------------------------------------

@@ -23,7 +23,7 @@ from git_vam import manifest as mf
 from git_vam.context import Context
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import UsageError, VamError
-from git_vam.git import commit_paths, last_commit_time
+from git_vam.git import TIER_MOVE, commit_paths, last_commit_time
 from git_vam.layout import MANIFEST_NAME, STAGING_DIR, archive_base, compact, utc_now
 from git_vam.projects import Project, all_projects
 from git_vam.s3.model import object_metadata, part_size_for
@@ -159,7 +159,7 @@ def archive(
                 incomplete = incomplete or bool(kept)
     committed = False
     if to_commit and commit and ctx.settings.auto_commit:
-        committed = commit_paths(ctx.root, to_commit, "vam: archive " + ", ".join(p.name for p in projects))
+        committed = commit_paths(ctx.root, to_commit, f"{TIER_MOVE} " + ", ".join(p.name for p in projects))
     return reports, committed, incomplete
 
 

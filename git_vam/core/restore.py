@@ -90,6 +90,8 @@ def restore(
     target = to.resolve() if to else project.path
     if target == project.path:
         fs.check_folder(target, ctx.root, "the project")
+    else:
+        target.mkdir(parents=True, exist_ok=True)  # every kind of archive lands in a new DIR
     restored: list[str] = []
     with ctx.state:
         clashes = _copy_clashes(ctx, copies, target) if not force else []
