@@ -143,16 +143,27 @@ def cost(as_json: bool, **_: Any) -> int:
 @click.option("--dry-run", "-n", is_flag=True, help="Show what would be archived; change nothing.")
 @click.option("--no-commit", is_flag=True, help="Record the archive in the manifest but do not commit.")
 @click.option("--force", is_flag=True, help="Archive again even when the newest archive holds the current content.")
+@click.option("--to", "to", type=click.Choice(["s3", "ssd"]), default="s3", show_default=True,
+              help="s3: a tar in the archive prefix; ssd: a verified copy at vam.ssdBase (SSD_BASE).")  # fmt: skip
 @common
 def archive(projects: tuple[str, ...], older_than: str | None, storage_class: str, delete_local: bool,
-            dry_run: bool, no_commit: bool, force: bool, as_json: bool, **_: Any) -> int:  # fmt: skip
+            dry_run: bool, no_commit: bool, force: bool, to: str, as_json: bool, **_: Any) -> int:  # fmt: skip
     """Stream a tar of each project to the archive prefix, verify it, record it in the manifest.
 
     A project whose newest archive already holds its current content is skipped
     (the line names that archive) unless --force.
+
+    With --to ssd every file of the project folder is copied to {ssdBase}/{project}/,
+    each fsynced, re-read and checked by MD5 before it counts; the copy is recorded
+    in the manifest, and --delete-local then removes the heavy files it holds.
     """
     from git_vam.commands import archive as cmd
 
+    if to == "ssd":
+        return cmd.run_archive_ssd(
+            repo_context(), projects, older_than=older_than, delete_local=delete_local, dry_run=dry_run,
+            no_commit=no_commit, as_json=as_json,
+        )  # fmt: skip
     return cmd.run_archive(
         repo_context(), projects, older_than=older_than, storage_class=storage_class.upper(),
         delete_local=delete_local, dry_run=dry_run, no_commit=no_commit, force=force, as_json=as_json,
@@ -161,15 +172,29 @@ def archive(projects: tuple[str, ...], older_than: str | None, storage_class: st
 
 @cli.command()
 @click.argument("project", shell_complete=complete_projects)
-@click.option("--to", "to", type=click.Path(file_okay=False), help="Extract here instead of the project folder.")
+@click.option("--to", "to", type=click.Path(file_okay=False),
+              help="Extract here, not in the project (DIR is created); ssd: {ssdBase}/{project}/.")  # fmt: skip
+@click.option("--from", "source", type=click.Choice(["s3", "ssd"]), default="s3", show_default=True,
+              help="s3: the newest archive; ssd: the verified copy on the drive at vam.ssdBase.")  # fmt: skip
 @click.option("--tier", type=click.Choice(["Bulk", "Standard", "Expedited"]), default="Standard", show_default=True)
 @click.option("--check-status", is_flag=True, help="Only report a Glacier restore's state (download when ready).")
 @click.option("--force", is_flag=True, help="Overwrite different existing files (they go to the trash).")
 @common
-def restore(project: str, to: str | None, tier: str, check_status: bool, force: bool, as_json: bool, **_: Any) -> int:
-    """Bring an archived project back (Glacier classes: request a restore first)."""
+def restore(project: str, to: str | None, source: str, tier: str, check_status: bool, force: bool, as_json: bool,
+            **_: Any) -> int:  # fmt: skip
+    """Bring an archived project back (Glacier classes: request a restore first).
+
+    --from ssd copies the drive's files back, each checked against the manifest's
+    MD5 (a file that rotted on the drive is named and not restored, exit 1); paths
+    git tracks are never written. --to ssd restores the S3 archive onto the drive
+    (`--to ./ssd` for a folder named ssd).
+    """
     from git_vam.commands import archive as cmd
 
+    if source == "ssd":
+        if to:
+            raise click.UsageError("--from ssd restores into the project folder; --to is for the S3 archive.")
+        return cmd.run_restore_ssd(repo_context(), project, force=force, as_json=as_json)
     return cmd.run_restore(
         repo_context(), project, to=to, tier=tier, check_status=check_status, force=force, as_json=as_json
     )

@@ -1,0 +1,185 @@
+"""The storage tiers (issue 23, DESIGN §8): a verified copy on an external SSD
+(a folder here, with spaces and accents as macOS volume names have; "unplugged"
+is the folder renamed), the way back, the last-copy rule, and the idle age."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from helpers import PROJECT, World, git, make_mp4, md5, vam
+
+from git_vam.testing.moto import MotoServer
+
+
+@pytest.fixture
+def ssd(world: World, tmp_path: Path) -> Path:
+    """david's drive: ``…/Volumes/T7 Shuttle/Vidéos publiées`` set as vam.ssdBase."""
+    base = tmp_path / "Volumes" / "T7 Shuttle" / "Vidéos publiées"
+    base.mkdir(parents=True)
+    git(world.david, "config", "vam.ssdBase", str(base))
+    return base
+
+
+def fill(world: World) -> dict[str, str]:
+    """notes (tracked, light), a raw file in staging and a final cut (heavy): path → MD5."""
+    project = world.david / PROJECT
+    make_mp4(project / "s3-staging" / "raw.mp4", "raw")
+    make_mp4(project / "final" / "cut é.mp4", "cut")
+    (project / "thumbs").mkdir()
+    (project / "thumbs" / "cover.txt").write_text("cover\n")
+    return {p.relative_to(project).as_posix(): md5(p) for p in project.rglob("*") if p.is_file()}
+
+
+def manifest(world: World) -> dict:
+    return json.loads((world.david / PROJECT / "s3-staging.manifest.json").read_text())
+
+
+def test_copy_to_ssd_is_verified_recorded_and_delete_local_removes_only_heavy_files(world: World, ssd: Path) -> None:
+    files = fill(world)
+    project = world.david / PROJECT
+    out = vam(world.david, "archive", "b65", "--to", "ssd", "--delete-local")
+    assert "copied and verified" in out.stdout and "drive T7 Shuttle" in out.stdout
+    copy = ssd / PROJECT
+    on_drive = {p.relative_to(copy).as_posix(): md5(p) for p in copy.rglob("*") if p.is_file()}
+    assert {k: v for k, v in on_drive.items() if k != ".vam-ssd.json"} == files
+    drive = json.loads((ssd / ".vam-drive.json").read_text())
+    record = manifest(world)["ssd"]
+    assert record["drive"] == drive["uuid"] and record["label"] == "T7 Shuttle"
+    assert record["md5"] == files and record["files"] == len(files)
+    assert (
+        json.loads((copy / ".vam-ssd.json").read_text())["files"]["final/cut é.mp4"]["md5"] == files["final/cut é.mp4"]
+    )
+    # heavy files gone, light ones kept: the project is now "light"
+    assert not (project / "final" / "cut é.mp4").exists() and not (project / "s3-staging" / "raw.mp4").exists()
+    assert (project / "notes.md").exists() and (project / "thumbs" / "cover.txt").exists()
+    assert git(world.david, "log", "-1", "--format=%s").startswith("vam: archive --to ssd")
+    assert not list(ssd.rglob(".vam-tmp-*"))
+
+
+def test_an_unplugged_or_unset_drive_exits_2_and_names_the_fix(world: World, ssd: Path) -> None:
+    fill(world)
+    vam(world.david, "archive", "b65", "--to", "ssd")
+    ssd.rename(ssd.with_name("elsewhere"))  # unplugged
+    for args in (("archive", "b65", "--to", "ssd"), ("restore", "b65", "--from", "ssd")):
+        out = vam(world.david, *args, code=2)
+        assert f"SSD not connected at {ssd}" in out.stderr, args
+    assert not ssd.exists()  # the mount point was never created
+    git(world.david, "config", "--unset", "vam.ssdBase")
+    out = vam(world.david, "archive", "b65", "--to", "ssd", code=2)
+    assert "vam.ssdBase" in out.stderr and "SSD_BASE" in out.stderr
+
+
+def test_restore_from_ssd_is_verified_asks_before_replacing_and_names_rotted_files(world: World, ssd: Path) -> None:
+    files = fill(world)
+    project = world.david / PROJECT
+    vam(world.david, "archive", "b65", "--to", "ssd", "--delete-local")
+    (project / "notes.md").write_text("my newer notes\n")  # tracked: never written by a restore
+    out = vam(world.david, "restore", "b65", "--from", "ssd")
+    assert "restored 2 files" in out.stdout
+    assert md5(project / "final" / "cut é.mp4") == files["final/cut é.mp4"]
+    assert md5(project / "s3-staging" / "raw.mp4") == files["s3-staging/raw.mp4"]
+    assert (project / "notes.md").read_text() == "my newer notes\n"
+    # a different local file is never replaced without --force, which keeps it in the trash
+    make_mp4(project / "final" / "cut é.mp4", "a local edit")
+    out = vam(world.david, "restore", "b65", "--from", "ssd", code=1)
+    assert "would replace 1 different file(s): final/cut é.mp4" in out.stderr
+    assert md5(project / "final" / "cut é.mp4") != files["final/cut é.mp4"]
+    vam(world.david, "restore", "b65", "--from", "ssd", "--force")
+    assert md5(project / "final" / "cut é.mp4") == files["final/cut é.mp4"]
+    assert list((world.david / ".git" / "vam" / "trash").rglob("cut é.mp4"))
+    # bytes that rotted on the drive are named and not restored
+    (project / "s3-staging" / "raw.mp4").unlink()
+    rotten = ssd / PROJECT / "s3-staging" / "raw.mp4"
+    data = bytearray(rotten.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    rotten.write_bytes(bytes(data))
+    out = vam(world.david, "restore", "b65", "--from", "ssd", code=1)
+    assert "not restored: s3-staging/raw.mp4" in out.stdout
+    assert not (project / "s3-staging" / "raw.mp4").exists()
+
+
+def test_another_drive_at_the_same_path_is_not_the_copy(world: World, ssd: Path) -> None:
+    fill(world)
+    vam(world.david, "archive", "b65", "--to", "ssd", "--delete-local")
+    shutil.rmtree(ssd)  # a different drive mounted at the same path, with git-vam's file of its own
+    ssd.mkdir()
+    (ssd / ".vam-drive.json").write_text(json.dumps({"uuid": "0" * 8 + "-0000-4000-8000-" + "0" * 12, "label": "X5"}))
+    out = vam(world.david, "restore", "b65", "--from", "ssd", code=2)
+    assert "is on drive T7 Shuttle" in out.stderr and "drive X5" in out.stderr
+
+
+def test_a_copy_that_fails_part_way_puts_back_what_it_replaced_and_records_nothing(world: World, ssd: Path) -> None:
+    fill(world)
+    project = world.david / PROJECT
+    vam(world.david, "archive", "b65", "--to", "ssd")
+    before_record = manifest(world)["ssd"]
+    before_drive = (ssd / PROJECT / ".vam-ssd.json").read_text()
+    (project / "notes.md").write_text("newer notes\n")  # copied before final/ in the walk
+    make_mp4(project / "final" / "cut é.mp4", "new cut")
+    shutil.rmtree(ssd / PROJECT / "final")
+    (ssd / PROJECT / "final").write_text("a file where a folder should be")
+    out = vam(world.david, "archive", "b65", "--to", "ssd", "--delete-local", code=1)
+    assert "NOT copied" in out.stdout and "nothing was recorded" in out.stdout
+    assert (ssd / PROJECT / "notes.md").read_text() == "# Guy Monroe marketing plan\n"  # put back
+    assert (ssd / PROJECT / ".vam-ssd.json").read_text() == before_drive
+    assert manifest(world)["ssd"] == before_record
+    assert (project / "final" / "cut é.mp4").exists() and (project / "s3-staging" / "raw.mp4").exists()
+    assert not list(ssd.rglob(".vam-tmp-*"))
+
+
+def test_a_hostile_ssd_record_cannot_write_outside_the_project(world: World, ssd: Path, tmp_path: Path) -> None:
+    # the manifest comes through git from someone else (DESIGN §6)
+    fill(world)
+    vam(world.david, "archive", "b65", "--to", "ssd")
+    path = world.david / PROJECT / "s3-staging.manifest.json"
+    data = json.loads(path.read_text())
+    escape = "../../../../escaped.txt"
+    data["ssd"]["md5"][escape] = "0" * 32
+    (ssd / "escaped.txt").write_text("from the drive")
+    path.write_text(json.dumps(data))
+    out = vam(world.david, "restore", "b65", "--from", "ssd", code=1)
+    assert "refused" in out.stdout
+    assert not (tmp_path / "escaped.txt").exists() and not (world.david.parent / "escaped.txt").exists()
+
+
+def test_a_tier_move_is_not_activity(world: World, ssd: Path) -> None:
+    old = world.david / "b10-old-show"
+    old.mkdir()
+    make_mp4(old / "final.mp4", "old")
+    (old / "notes.md").write_text("done\n")
+    git(world.david, "add", "b10-old-show/notes.md")
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z", "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z"}
+    subprocess.run(["git", "commit", "-q", "-m", "old show"], cwd=world.david, env=env, check=True)
+    vam(world.david, "archive", "b10", "--to", "ssd", "--delete-local")  # commits the manifest now
+    plan = json.loads(vam(world.david, "archive", "--older-than", "6mo", "--dry-run", "--json").stdout)
+    assert [p["project"] for p in plan["projects"]] == ["b10-old-show"]
+
+
+def test_restore_to_ssd_puts_the_s3_archive_on_the_drive_and_records_it(world: World, ssd: Path) -> None:
+    files = fill(world)
+    vam(world.david, "archive", "b65", "--delete-local")
+    out = vam(world.david, "restore", "b65", "--to", "ssd")
+    assert "restored" in out.stdout
+    copy = ssd / PROJECT
+    assert md5(copy / "final" / "cut é.mp4") == files["final/cut é.mp4"]
+    record = manifest(world)["ssd"]
+    assert record["md5"]["final/cut é.mp4"] == files["final/cut é.mp4"]
+    vam(world.david, "restore", "b65", "--from", "ssd")
+    assert md5(world.david / PROJECT / "final" / "cut é.mp4") == files["final/cut é.mp4"]
+
+
+def test_glacier_archive_comes_back_with_wait_on_moto(world: World, moto_server: MotoServer) -> None:
+    from helpers import s3_client
+
+    s3_client(moto_server.endpoint).create_bucket(Bucket="tiers-glacier")
+    env = {"VAM_ENDPOINT": moto_server.endpoint, "VAM_BUCKET": "tiers-glacier"}
+    files = fill(world)
+    vam(world.david, "archive", "b65", "--storage-class", "GLACIER", "--delete-local", env=env)
+    out = vam(world.david, "restore", "b65", "--wait", "--interval", "1s", env=env)
+    assert "restored" in out.stdout
+    assert md5(world.david / PROJECT / "final" / "cut é.mp4") == files["final/cut é.mp4"]
