@@ -173,6 +173,22 @@ def test_restore_to_ssd_puts_the_s3_archive_on_the_drive_and_records_it(world: W
     assert md5(world.david / PROJECT / "final" / "cut é.mp4") == files["final/cut é.mp4"]
 
 
+def test_an_ssd_only_project_goes_to_s3_from_the_drive(world: World, ssd: Path, tmp_path: Path) -> None:
+    files = fill(world)
+    vam(world.david, "archive", "b65", "--to", "ssd", "--delete-local")
+    ssd.rename(ssd.with_name("unplugged"))
+    out = vam(world.david, "archive", "b65", "--dry-run", code=1)
+    assert "final/cut é.mp4 is only on the SSD, which is not connected" in out.stdout
+    ssd.with_name("unplugged").rename(ssd)
+    out = vam(world.david, "archive", "b65")
+    assert "read from the SSD copy: final/cut é.mp4" in out.stdout
+    members = manifest(world)["archive"]["members"]
+    assert members["final/cut é.mp4"]["md5"] == files["final/cut é.mp4"]
+    assert members["s3-staging/raw.mp4"]["md5"] == files["s3-staging/raw.mp4"]
+    vam(world.david, "restore", "b65", "--to", str(tmp_path / "back"))
+    assert md5(tmp_path / "back" / "final" / "cut é.mp4") == files["final/cut é.mp4"]
+
+
 def test_glacier_archive_comes_back_with_wait_on_moto(world: World, moto_server: MotoServer) -> None:
     from helpers import s3_client
 

@@ -8,7 +8,7 @@ from git_vam import output
 from git_vam.context import Context
 from git_vam.core import ssd
 from git_vam.core.archive import archive, choose
-from git_vam.core.restore import restore
+from git_vam.core.restore import restore, restore_to_ssd
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
 from git_vam.fs import printable
 
@@ -44,6 +44,10 @@ def run_archive(
             con.print(f"  ! kept {printable(rel)}: it changed while it was archived", markup=False)
         for rel in r["links_not_archived"]:
             con.print(f"  ! not archived: {printable(rel)} is a symlink", markup=False)
+        for rel in r.get("from_ssd", []):
+            con.print(f"  read from the SSD copy: {printable(rel)}", markup=False)
+        for rel in r.get("not_on_a_connected_drive", []):
+            con.print(f"  ! not archived: {printable(rel)} is only on the SSD, which is not connected", markup=False)
     if committed:
         con.print("Recorded in the manifest and committed; share it with `git push`.")
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
@@ -56,7 +60,7 @@ def run_restore(
     (project,) = ctx.projects((name,), False)
     say = lambda text: output.err().print(f"git vam: {printable(text)}", markup=False)  # noqa: E731
     if to == "ssd":
-        result = ssd.restore_archive_to_ssd(
+        result = restore_to_ssd(
             ctx, project, tier=tier, check_status=check_status, force=force, say=say,
             reporter=output.reporter(False, False),
         )  # fmt: skip

@@ -15,12 +15,15 @@ import hashlib
 import os
 import tarfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from git_vam import fs
 from git_vam import manifest as mf
 from git_vam.context import Context
+from git_vam.core import ssd
+from git_vam.core.content import is_heavy, project_files
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import UsageError, VamError
 from git_vam.git import TIER_MOVE, commit_paths, last_commit_time
@@ -56,29 +59,6 @@ def copies_prefix(ctx: Context, project: str) -> str:
     return f"{archive_base(ctx.settings.archive_prefix, ctx.brand, project)}/{STAGING_DIR}/"
 
 
-def project_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """``(regular files, links)`` under ``folder``, sorted. Links are never
-    followed nor archived (a restore refuses link members, so an archive with
-    one could never come back whole)."""
-    files, links = [], []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames.sort()
-        links += [Path(dirpath) / d for d in dirnames if (Path(dirpath) / d).is_symlink()]
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if path.is_symlink():
-                links.append(path)
-            elif path.is_file():
-                files.append(path)
-    return files, links
-
-
-def is_heavy(path: Path, ctx: Context) -> bool:
-    if path.is_symlink() or not path.is_file():
-        return False
-    return path.suffix[1:].lower() in ctx.settings.video_extensions or path.stat().st_size > ctx.settings.max_file_size
-
-
 def choose(ctx: Context, names: tuple[str, ...], older_than: str | None) -> list[Project]:
     if older_than:
         if names:
@@ -91,9 +71,10 @@ def choose(ctx: Context, names: tuple[str, ...], older_than: str | None) -> list
     return ctx.projects(names, False)
 
 
-def holding_archive(ctx: Context, project: Project, files: list[Path]) -> str:
+def holding_archive(ctx: Context, project: Project, files: list[Path], on_drive: dict[str, str]) -> str:
     """The key of the newest archive that holds every file of ``project`` as it is
-    now (same path, size and MD5; the manifest aside), else ``""``."""
+    now (same path, size and MD5; the manifest aside; ``on_drive``: ``{path:
+    md5}`` of files only the SSD copy holds), else ``""``."""
     records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
     members = records[-1].members if records else None
     if not members:
@@ -105,7 +86,25 @@ def holding_archive(ctx: Context, project: Project, files: list[Path]) -> str:
         member = members.get(rel)
         if not member or member["size"] != path.stat().st_size or member["md5"] != ctx.state.md5(path):
             return ""
+    if any(members.get(rel, {}).get("md5") != md5 for rel, md5 in on_drive.items()):
+        return ""
     return records[-1].key
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file that goes into an archive: its ``rel`` path in the project, read
+    without following links as ``base/base_rel``; ``md5`` is what the read must
+    give when known beforehand (a file read from the SSD copy)."""
+
+    rel: str
+    base: Path
+    base_rel: str
+    md5: str = ""
+
+    @property
+    def path(self) -> Path:
+        return self.base / self.base_rel
 
 
 def archive(
@@ -126,12 +125,22 @@ def archive(
         for project in projects:
             fs.check_folder(project.path, ctx.root, "a project")
             files, links = project_files(project.path)
-            total = sum(p.stat().st_size for p in files)
+            rels = [p.relative_to(project.path).as_posix() for p in files]
+            drive_folder, on_drive = ssd.only_on_drive(ctx, project, set(rels))
+            sources = [Source(rel, ctx.root, f"{project.name}/{rel}") for rel in rels]
+            if drive_folder is not None:
+                sources += [Source(rel, drive_folder, rel, md5) for rel, md5 in sorted(on_drive.items())]
+            total = sum(s.path.stat().st_size for s in sources)
             heavy = [p for p in files if is_heavy(p, ctx)]
-            report: dict[str, Any] = {"project": project.name, "files": len(files), "bytes": total}
+            report: dict[str, Any] = {"project": project.name, "files": len(sources), "bytes": total}
             report["links_not_archived"] = [p.relative_to(project.path).as_posix() for p in links]
+            report["from_ssd"] = sorted(on_drive) if drive_folder is not None else []
+            report["not_on_a_connected_drive"] = sorted(on_drive) if drive_folder is None else []
+            incomplete = incomplete or bool(report["not_on_a_connected_drive"])
             reports.append(report)
-            held = holding_archive(ctx, project, files) if skip_held else ""
+            held = (
+                holding_archive(ctx, project, files, on_drive if drive_folder is not None else {}) if skip_held else ""
+            )
             if held:
                 report.update(key=held, skipped="its newest archive already holds its current content")
                 continue
@@ -139,7 +148,7 @@ def archive(
             if dry_run:
                 report["would_delete"] = [p.relative_to(project.path).as_posix() for p in heavy] if delete_local else []
                 continue
-            record = _archive_one(ctx, project, files, total, key, storage_class, reporter)
+            record = _archive_one(ctx, project, sources, total, key, storage_class, reporter)
             report["md5"] = record.md5
             report["size"] = record.size
             manifest = mf.load(project.manifest_path, ctx.brand, project.name)
@@ -176,32 +185,39 @@ class _Hashing:
 
 
 def _archive_one(
-    ctx: Context, project: Project, files: list[Path], total: int, key: str, cls: str, reporter: Reporter
+    ctx: Context, project: Project, sources: list[Source], total: int, key: str, cls: str, reporter: Reporter
 ) -> mf.ArchiveRecord:
     """Stream, verify and describe one archive: key, size, MD5, ETag, class, who,
     when and ``members`` (``{path: {"md5", "size"}}``, each hashed in the same
     read that fed the tar). The key must be new (``If-None-Match: *``). Raises
-    VamError when verification fails."""
+    VamError when verification fails or a file read from the SSD copy does not
+    match its recorded MD5 (the upload is then aborted)."""
     tick = reporter.start(f"archive {project.name}", total)
     stamp = utc_now()
     members: dict[str, dict[str, Any]] = {}
     writer = StreamUpload(
-        ctx.store, key, part_size=part_size_for(total + 1024 * len(files) + 1024**2),
+        ctx.store, key, part_size=part_size_for(total + 1024 * len(sources) + 1024**2),
         metadata=object_metadata(ctx.user, stamp), storage_class=cls, progress=tick,
     )  # fmt: skip
+    files = len(sources)
     try:
         with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:  # type: ignore[call-overload]
-            for path in files:
-                rel = path.relative_to(project.path).as_posix()
+            for source in sources:
+                path, rel = source.path, source.rel
                 before = path.stat()
                 info = tar.gettarinfo(str(path), arcname=rel)
-                with os.fdopen(fs.open_read(ctx.root, f"{project.name}/{rel}"), "rb") as fh:
+                with os.fdopen(fs.open_read(source.base, source.base_rel), "rb") as fh:
                     reader = _Hashing(fh)
                     tar.addfile(info, reader)
                 md5 = reader.digest.hexdigest()
+                if source.md5 and md5 != source.md5:
+                    raise VamError(
+                        f"{fs.printable(rel)} on the SSD no longer matches its recorded MD5: not archived.",
+                        "Nothing was recorded; bring the file back another way (git vam restore) first.",
+                    )
                 members[rel] = {"md5": md5, "size": info.size}
                 after = path.stat()
-                if (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
+                if not source.md5 and (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
                     ctx.state.remember_md5(path, md5, after)  # --delete-local checks against it
         etag = writer.close()
     except BaseException:
@@ -214,5 +230,5 @@ def _archive_one(
         raise VamError(f"The archive of {project.name} did not verify on S3.", "Nothing was deleted; run it again.")
     return mf.ArchiveRecord(
         key=key, size=writer.size, md5=writer.md5, etag=etag, storage_class=str(head.get("StorageClass") or cls),
-        files=len(files), archived_by=ctx.user, archived_at=stamp, members=members,
+        files=files, archived_by=ctx.user, archived_at=stamp, members=members,
     )  # fmt: skip

@@ -22,9 +22,11 @@ from typing import Any
 from git_vam import fs
 from git_vam import manifest as mf
 from git_vam.context import Context
+from git_vam.core import ssd
 from git_vam.core.archive import copies_prefix
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import UsageError, VamError
+from git_vam.git import TIER_MOVE, commit_paths
 from git_vam.layout import MANIFEST_NAME, STAGING_DIR
 from git_vam.projects import Project
 from git_vam.s3.model import RemoteObject
@@ -209,3 +211,30 @@ def _download_and_extract(
         shutil.rmtree(staged, ignore_errors=True)
     fs.discard_download(tmp)
     return names
+
+
+def restore_to_ssd(
+    ctx: Context, project: Project, *, tier: str, check_status: bool, force: bool,
+    say: Callable[[str], None] = lambda text: None, reporter: Reporter | None = None, commit: bool = True,
+) -> dict[str, Any]:  # fmt: skip
+    """``restore PROJECT --to ssd``: the S3 archive restored into
+    ``{ssdBase}/{project}/``, then every file there re-read, checked against the
+    archive's member MD5s and recorded as the project's SSD copy
+    (``ssd.record_folder``). Returns ``restore``'s result with ``recorded``.
+    Raises ConfigError (exit 2) when the drive is not connected."""
+    base = ssd.connected_base(ctx.settings)
+    found = ssd.drive(base, create=True)
+    assert found is not None
+    folder = ssd.project_folder(base, project)
+    result = restore(ctx, project, to=folder, tier=tier, check_status=check_status, force=force, say=say,
+                     reporter=reporter)  # fmt: skip
+    result["recorded"] = False
+    if result["state"] != "restored":
+        return result
+    records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
+    expected = {rel: m["md5"] for rel, m in records[-1].members.items()} if records else {}
+    ssd.record_folder(ctx, project, folder, found, expected)
+    if commit and ctx.settings.auto_commit:
+        commit_paths(ctx.root, [project.manifest_relpath], f"{TIER_MOVE} --to ssd {project.name} (restored)")
+    result["recorded"] = True
+    return result

@@ -32,7 +32,7 @@ from git_vam import fs
 from git_vam import manifest as mf
 from git_vam.config import Settings
 from git_vam.context import Context
-from git_vam.core.archive import is_heavy, project_files
+from git_vam.core.content import is_heavy, project_files
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import ConfigError, UsageError, VamError
 from git_vam.git import TIER_MOVE, commit_paths, tracked
@@ -226,7 +226,8 @@ def where(settings: Settings, record: SsdRecord | None) -> str:
     return "copy"
 
 
-def _project_folder(base: Path, project: Project) -> Path:
+def project_folder(base: Path, project: Project) -> Path:
+    """``{base}/{project}``, checked: a plain name, and a folder (or nothing) there."""
     if fs.safe_rel(project.name) != project.name or "/" in project.name:
         raise UsageError(f"{fs.printable(project.name)} is not a project name git-vam copies.")
     folder = base / project.name
@@ -314,7 +315,7 @@ def copy_to_ssd(
     incomplete = False
     for project in projects:
         fs.check_folder(project.path, ctx.root, "a project")
-        folder = _project_folder(base, project)
+        folder = project_folder(base, project)
         files, links = project_files(project.path)
         rels = [p.relative_to(project.path).as_posix() for p in files]
         heavy = [p for p in files if is_heavy(p, ctx)]
@@ -430,7 +431,7 @@ def restore_from_ssd(
             f"{fs.printable(base)} is {shown}.",
             f"Connect drive {record.label} at vam.ssdBase.",
         )
-    folder = _project_folder(base, project)
+    folder = project_folder(base, project)
     fs.check_folder(project.path, ctx.root, "the project")
     skip = {p.removeprefix(f"{project.name}/") for p in tracked(ctx.root, project.name)}
     wanted: dict[str, str] = {}
@@ -484,37 +485,18 @@ def restore_from_ssd(
     }  # fmt: skip
 
 
-def restore_archive_to_ssd(
-    ctx: Context, project: Project, *, tier: str, check_status: bool, force: bool,
-    say: Any = lambda text: None, reporter: Reporter | None = None, commit: bool = True,
-) -> dict[str, Any]:  # fmt: skip
-    """``restore PROJECT --to ssd``: the S3 archive restored into
-    ``{ssdBase}/{project}/`` (``core.restore``), then every file there re-read and
-    checked against the archive record's member MD5s, and the copy recorded
-    (``.vam-ssd.json`` and the manifest's ``ssd``). Returns restore's result with
-    ``recorded`` (True when the copy now counts). Raises ConfigError (exit 2)
-    when the drive is not connected, VamError when a file does not verify."""
-    from git_vam.core.restore import restore
-
-    base = connected_base(ctx.settings)
-    found = drive(base, create=True)
-    assert found is not None
-    folder = _project_folder(base, project)
-    result = restore(ctx, project, to=folder, tier=tier, check_status=check_status, force=force, say=say,
-                     reporter=reporter)  # fmt: skip
-    result["recorded"] = False
-    if result["state"] != "restored":
-        return result
-    records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
-    members = records[-1].members if records else {}
+def record_folder(ctx: Context, project: Project, folder: Path, found: Drive, expected: dict[str, str]) -> SsdRecord:
+    """Re-read every file of ``folder`` (a copy on the drive made another way, as
+    ``restore --to ssd`` does), check each against ``expected`` (``{path: md5}``,
+    where known), and record it (``.vam-ssd.json`` and the manifest's ``ssd``).
+    Raises VamError naming a file that does not match."""
     held: dict[str, dict[str, Any]] = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
         rel = path.relative_to(folder).as_posix()
-        if rel in (RECORD_FILE,) or rel.startswith(TMP_PREFIX):
+        if rel == RECORD_FILE or rel.startswith(TMP_PREFIX) or fs.safe_rel(rel) != rel:
             continue
         md5 = _md5(path)
-        want = members.get(rel, {}).get("md5")
-        if want and want != md5:
+        if expected.get(rel, md5) != md5:
             raise VamError(f"{fs.printable(rel)} on the drive does not match the archive (MD5 {md5}).",
                            "Check the drive, then restore again.")  # fmt: skip
         held[rel] = {"md5": md5, "size": path.stat().st_size}
@@ -526,10 +508,7 @@ def restore_archive_to_ssd(
     manifest = mf.load(project.manifest_path, ctx.brand, project.name)
     manifest.extra["ssd"] = record.to_json()
     mf.save(project.manifest_path, manifest)
-    if commit and ctx.settings.auto_commit:
-        commit_paths(ctx.root, [project.manifest_relpath], f"{TIER_MOVE} --to ssd {project.name} (restored)")
-    result["recorded"] = True
-    return result
+    return record
 
 
 def _md5(path: Path) -> str:
@@ -538,3 +517,17 @@ def _md5(path: Path) -> str:
         while chunk := fh.read(COPY_BLOCK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def only_on_drive(ctx: Context, project: Project, here: set[str]) -> tuple[Path | None, dict[str, str]]:
+    """The files the project's SSD copy holds that are not in the project folder
+    (``here``: paths present locally): ``(folder on the drive, {path: md5})``;
+    the folder is None when the drive is not configured, not connected or
+    another one (then those files cannot be read now). Unsafe paths are left out."""
+    record = ssd_record(mf.load(project.manifest_path, ctx.brand, project.name))
+    if record is None:
+        return None, {}
+    missing = {rel: md5 for rel, md5 in record.md5.items() if rel not in here and fs.safe_rel(rel) == rel}
+    if not missing or where(ctx.settings, record) != "copy":
+        return None, missing
+    return project_folder(connected_base(ctx.settings), project), missing
