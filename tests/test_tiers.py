@@ -189,6 +189,82 @@ def test_an_ssd_only_project_goes_to_s3_from_the_drive(world: World, ssd: Path, 
     assert md5(tmp_path / "back" / "final" / "cut é.mp4") == files["final/cut é.mp4"]
 
 
+def old_show(world: World) -> Path:
+    """b10-old-show: notes committed in 2024 (idle for years), two heavy files."""
+    old = world.david / "b10-old-show"
+    make_mp4(old / "final" / "final.mp4", "old final")
+    make_mp4(old / "s3-staging" / "raw.mp4", "old raw")
+    (old / "notes.md").write_text("done\n")
+    git(world.david, "add", "b10-old-show/notes.md")
+    env = {**os.environ, "GIT_COMMITTER_DATE": "2024-01-01T00:00:00Z", "GIT_AUTHOR_DATE": "2024-01-01T00:00:00Z"}
+    subprocess.run(["git", "commit", "-q", "-m", "old show"], cwd=world.david, env=env, check=True)
+    return old
+
+
+def row(world: World, name: str, *args: str, code: int = 0) -> dict:
+    out = vam(world.david, "tiers", "--json", *args, code=code)
+    return next(r for r in json.loads(out.stdout)["projects"] if r["project"] == name)
+
+
+def test_tiers_walks_an_idle_project_down_local_ssd_s3_and_never_drops_the_last_copy(world: World, ssd: Path) -> None:
+    old = old_show(world)
+    final = md5(old / "final" / "final.mp4")
+    fill(world)  # b65: active (committed now), stays where it is
+    first = row(world, "b10-old-show")
+    assert (first["local"], first["ssd"], first["next_move"]) == ("full", "none", "to ssd")
+    assert row(world, PROJECT)["next_move"] == ""
+    text = vam(world.david, "tiers").stdout
+    assert "b10-old-show" in text and "to ssd" in text and "tiers --apply" in text
+    # 1. local → SSD: verified copy, heavy files removed here
+    moved = row(world, "b10-old-show", "--apply")
+    assert moved["done"].startswith("copied to the SSD") and not (old / "final" / "final.mp4").exists()
+    assert md5(ssd / "b10-old-show" / "final" / "final.mp4") == final
+    # 2. the move was not activity: still idle, so SSD → S3 archive (read from the drive)
+    second = row(world, "b10-old-show")
+    assert (second["local"], second["ssd"], second["next_move"]) == ("light", "copy", "to s3")
+    row(world, "b10-old-show", "--apply")
+    members = json.loads((old / "s3-staging.manifest.json").read_text())["archive"]["members"]
+    assert members["final/final.mp4"]["md5"] == final
+    # 3. the SSD copy goes only once the archive holds it all, ssdRetentionDays after
+    assert row(world, "b10-old-show")["next_move"] == ""
+    git(world.david, "config", "vam.ssdRetentionDays", "0")
+    third = row(world, "b10-old-show")
+    assert third["next_move"] == "remove ssd copy"
+    ssd.rename(ssd.with_name("unplugged"))
+    away = row(world, "b10-old-show", "--apply")
+    assert (away["ssd"], away["next_move"]) == ("not connected", "")  # never "none" or "deleted"
+    ssd.with_name("unplugged").rename(ssd)
+    row(world, "b10-old-show", "--apply")
+    assert not (ssd / "b10-old-show").exists()
+    last = row(world, "b10-old-show")
+    assert (last["local"], last["ssd"], last["next_move"]) == ("light", "none", "")
+    # the only copy of final.mp4 is now the S3 archive, and it comes back
+    vam(world.david, "restore", "b10")
+    assert md5(old / "final" / "final.mp4") == final
+
+
+def test_tiers_keeps_an_ssd_copy_that_is_the_last_one(world: World, ssd: Path) -> None:
+    old = old_show(world)
+    vam(world.david, "archive", "b10", "--to", "ssd", "--delete-local")
+    vam(world.david, "archive", "b10")  # the archive holds every file...
+    make_mp4(ssd / "b10-old-show" / "extra.mp4", "only on the drive")
+    manifest_path = old / "s3-staging.manifest.json"
+    data = json.loads(manifest_path.read_text())
+    data["ssd"]["md5"]["extra.mp4"] = md5(ssd / "b10-old-show" / "extra.mp4")  # ...but not this one
+    manifest_path.write_text(json.dumps(data))
+    git(world.david, "config", "vam.ssdRetentionDays", "0")
+    r = row(world, "b10-old-show")
+    assert r["next_move"] == "to s3"  # archive it first: the SSD copy is the last copy of extra.mp4
+    from git_vam.context import open_context
+    from git_vam.core.tiers import remove_ssd_copy
+    from git_vam.errors import VamError
+    from git_vam.projects import Project
+
+    with pytest.raises(VamError, match="last copy"):
+        remove_ssd_copy(open_context(world.david), Project(world.david, "b10-old-show"))
+    assert (ssd / "b10-old-show" / "extra.mp4").exists()
+
+
 def test_glacier_archive_comes_back_with_wait_on_moto(world: World, moto_server: MotoServer) -> None:
     from helpers import s3_client
 

@@ -126,6 +126,29 @@ def policy(admin: bool, as_json: bool, **_: Any) -> int:
 
 
 @cli.command()
+@click.argument("projects", nargs=-1, shell_complete=complete_projects)
+@click.option("--all", "use_all", is_flag=True, help="Every project (the default when none is named).")
+@click.option(
+    "--apply", "do_apply", is_flag=True, help="Make the moves the policy names (for cron; exit 1 if one failed)."
+)
+@click.option("--notify", is_flag=True, help="Post the summary to vam.notify.")
+@common
+def tiers(projects: tuple[str, ...], use_all: bool, do_apply: bool, notify: bool, as_json: bool, **_: Any) -> int:
+    """Where each project is: local (full/light/absent), SSD, S3 staging, S3 archive
+    (class, Glacier retrieval), idle age, and the next move the policy would make.
+
+    The policy (DESIGN §8): idle ≥ vam.ssdAfter (90d) → a verified SSD copy, heavy
+    files removed here; idle ≥ vam.archiveAfter (180d) → an S3 archive (SSD-only
+    files read from the drive); an SSD copy that a verified S3 archive holds whole,
+    vam.ssdRetentionDays (90) after it → removed. Nothing removes a last copy.
+    Tier moves do not count as activity.
+    """
+    from git_vam.commands import tiers as cmd
+
+    return cmd.run(repo_context(), () if use_all else projects, apply=do_apply, notify=notify, as_json=as_json)
+
+
+@cli.command()
 @common
 def cost(as_json: bool, **_: Any) -> int:
     """Monthly cost estimate by prefix and storage class, from the bucket listing."""
