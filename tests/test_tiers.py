@@ -265,13 +265,37 @@ def test_tiers_keeps_an_ssd_copy_that_is_the_last_one(world: World, ssd: Path) -
     assert (ssd / "b10-old-show" / "extra.mp4").exists()
 
 
-def test_glacier_archive_comes_back_with_wait_on_moto(world: World, moto_server: MotoServer) -> None:
+def test_restore_wait_polls_until_glacier_is_ready_then_notifies(world: World, moto_server: MotoServer) -> None:
+    # moto finishes a restore at once; AWS takes hours (RestoreObject, "ongoing-request"):
+    # a proxy says "in progress" to the first two HEADs after the request
+    from faults import InterceptProxy
     from helpers import s3_client
 
+    from git_vam.testing.webhook import Webhook
+
+    class Slow(InterceptProxy):
+        pending = 2
+
+        def rewrite_headers(self, method: str, path: str, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+            if method == "HEAD" and self.pending and any(k.lower() == "x-amz-restore" for k, _ in headers):
+                self.pending -= 1
+                headers = [(k, v) for k, v in headers if k.lower() != "x-amz-restore"]
+                headers.append(("x-amz-restore", 'ongoing-request="true"'))
+            return headers
+
     s3_client(moto_server.endpoint).create_bucket(Bucket="tiers-glacier")
-    env = {"VAM_ENDPOINT": moto_server.endpoint, "VAM_BUCKET": "tiers-glacier"}
-    files = fill(world)
-    vam(world.david, "archive", "b65", "--storage-class", "GLACIER", "--delete-local", env=env)
-    out = vam(world.david, "restore", "b65", "--wait", "--interval", "1s", env=env)
+    proxy, hook = Slow(moto_server.s3_port), Webhook()
+    env = {"VAM_ENDPOINT": proxy.url, "VAM_BUCKET": "tiers-glacier", "VAM_NOTIFY": hook.url}
+    try:
+        files = fill(world)
+        vam(world.david, "archive", "b65", "--storage-class", "GLACIER", "--delete-local", env=env)
+        out = vam(world.david, "restore", "b65", "--wait", "--interval", "1s", env=env)
+    finally:
+        proxy.stop()
+        hook.stop()
     assert "restored" in out.stdout
+    assert out.stderr.count("asking again in 1 s") == 3 and proxy.pending == 0  # requested, in progress ×2
+    assert "restore in progress (GLACIER)" in out.stderr
     assert md5(world.david / PROJECT / "final" / "cut é.mp4") == files["final/cut é.mp4"]
+    (body,) = hook.bodies()
+    assert "is back from the archive" in body["text"] and body["project"] == PROJECT

@@ -202,9 +202,12 @@ def archive(projects: tuple[str, ...], older_than: str | None, storage_class: st
 @click.option("--tier", type=click.Choice(["Bulk", "Standard", "Expedited"]), default="Standard", show_default=True)
 @click.option("--check-status", is_flag=True, help="Only report a Glacier restore's state (download when ready).")
 @click.option("--force", is_flag=True, help="Overwrite different existing files (they go to the trash).")
+@click.option("--wait", is_flag=True, help="Glacier classes: request, ask again every --interval until ready, "
+              "download, and post to vam.notify.")  # fmt: skip
+@click.option("--interval", default="10m", show_default=True, help="With --wait: how often to ask S3 (30s, 1h).")
 @common
-def restore(project: str, to: str | None, source: str, tier: str, check_status: bool, force: bool, as_json: bool,
-            **_: Any) -> int:  # fmt: skip
+def restore(project: str, to: str | None, source: str, tier: str, check_status: bool, force: bool, wait: bool,
+            interval: str, as_json: bool, **_: Any) -> int:  # fmt: skip
     """Bring an archived project back (Glacier classes: request a restore first).
 
     --from ssd copies the drive's files back, each checked against the manifest's
@@ -218,9 +221,12 @@ def restore(project: str, to: str | None, source: str, tier: str, check_status: 
         if to:
             raise click.UsageError("--from ssd restores into the project folder; --to is for the S3 archive.")
         return cmd.run_restore_ssd(repo_context(), project, force=force, as_json=as_json)
+    if wait and (check_status or to == "ssd"):
+        raise click.UsageError("--wait restores into the project or --to DIR; not with --check-status or --to ssd.")
     return cmd.run_restore(
-        repo_context(), project, to=to, tier=tier, check_status=check_status, force=force, as_json=as_json
-    )
+        repo_context(), project, to=to, tier=tier, check_status=check_status, force=force, as_json=as_json,
+        wait=interval if wait else None,
+    )  # fmt: skip
 
 
 @cli.command()

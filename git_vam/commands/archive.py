@@ -8,9 +8,10 @@ from git_vam import output
 from git_vam.context import Context
 from git_vam.core import ssd
 from git_vam.core.archive import archive, choose
-from git_vam.core.restore import restore, restore_to_ssd
-from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK
+from git_vam.core.restore import restore, restore_to_ssd, restore_when_ready
+from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError
 from git_vam.fs import printable
+from git_vam.units import parse_seconds
 
 
 def run_archive(
@@ -53,13 +54,28 @@ def run_archive(
     return EXIT_INCOMPLETE if incomplete else EXIT_OK
 
 
+def say(text: str) -> None:
+    output.err().print(f"git vam: {printable(text)}", markup=False)
+
+
 def run_restore(
-    ctx: Context, name: str, *, to: str | None, tier: str, check_status: bool, force: bool, as_json: bool
-) -> int:
+    ctx: Context, name: str, *, to: str | None, tier: str, check_status: bool, force: bool, as_json: bool,
+    wait: str | None = None,
+) -> int:  # fmt: skip
     """Bring back an archived project; returns 1 while a Glacier restore is pending."""
     (project,) = ctx.projects((name,), False)
-    say = lambda text: output.err().print(f"git vam: {printable(text)}", markup=False)  # noqa: E731
-    if to == "ssd":
+    if wait is not None:
+        try:
+            seconds = parse_seconds(wait)
+        except ValueError as exc:
+            raise UsageError(f"--interval: {exc}.", "Use e.g. --interval 10m.") from None
+        result = restore_when_ready(
+            ctx, project, to=Path(to) if to else None, tier=tier, force=force, interval=seconds, say=say,
+            reporter=output.reporter(False, False),
+        )  # fmt: skip
+        for warning in result.get("notify_warnings", []):
+            say(f"warning: {warning}")
+    elif to == "ssd":
         result = restore_to_ssd(
             ctx, project, tier=tier, check_status=check_status, force=force, say=say,
             reporter=output.reporter(False, False),

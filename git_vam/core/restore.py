@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,7 @@ from typing import Any
 from git_vam import fs
 from git_vam import manifest as mf
 from git_vam.context import Context
-from git_vam.core import ssd
+from git_vam.core import notify, ssd
 from git_vam.core.archive import copies_prefix
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import UsageError, VamError
@@ -237,4 +238,34 @@ def restore_to_ssd(
     if commit and ctx.settings.auto_commit:
         commit_paths(ctx.root, [project.manifest_relpath], f"{TIER_MOVE} --to ssd {project.name} (restored)")
     result["recorded"] = True
+    return result
+
+
+def restore_when_ready(
+    ctx: Context, project: Project, *, to: Path | None, tier: str, force: bool, interval: float,
+    say: Callable[[str], None] = lambda text: None, reporter: Reporter | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> dict[str, Any]:  # fmt: skip
+    """``restore PROJECT --wait``: request the Glacier restore if needed, ask again
+    every ``interval`` seconds until the object is readable, download and extract
+    (``restore``), then post to ``vam.notify`` (the roadmap's "notify when
+    ready"). Returns ``restore``'s result with ``waited`` (seconds) and
+    ``notify_warnings``. Ctrl-C stops the wait; the request stays with S3."""
+    started = time.monotonic()
+    result = restore(ctx, project, to=to, tier=tier, check_status=False, force=force, say=say, reporter=reporter)
+    while result["state"] != "restored":
+        state = {"requested": "restore requested", "pending": "restore in progress"}.get(result["state"], "waiting")
+        say(f"{project.name}: {state} ({result['storage_class']}); asking again in {int(interval)} s "
+            "(Ctrl-C stops waiting; the request stays with S3)")  # fmt: skip
+        sleep(interval)
+        result = restore(ctx, project, to=to, tier=tier, check_status=True, force=force, say=say, reporter=reporter)
+        if result["state"] == "not requested":  # the restored copy expired meanwhile: ask again
+            result = restore(ctx, project, to=to, tier=tier, check_status=False, force=force, say=say,
+                             reporter=reporter)  # fmt: skip
+    result["waited"] = round(time.monotonic() - started, 1)
+    text = (f"{ctx.user}: {ctx.brand}/{project.name} is back from the archive ({len(result['files'])} files "
+            f"in {result['to']}).")  # fmt: skip
+    body = {"text": text, "content": text, "brand": ctx.brand, "project": project.name, "by": ctx.user,
+            "restored": result["files"]}  # fmt: skip
+    result["notify_warnings"] = notify.send(ctx.settings.notify, body) if ctx.settings.notify else []
     return result
