@@ -149,12 +149,17 @@ def tiers(projects: tuple[str, ...], use_all: bool, do_apply: bool, notify: bool
 
 
 @cli.command()
+@click.option("--scenarios", "with_scenarios", is_flag=True,
+              help="Add the roadmap's three: all Standard, all Deep Archive, the tier policy's hybrid.")  # fmt: skip
 @common
-def cost(as_json: bool, **_: Any) -> int:
-    """Monthly cost estimate by prefix and storage class, from the bucket listing."""
+def cost(with_scenarios: bool, as_json: bool, **_: Any) -> int:
+    """Monthly cost estimate by prefix and storage class, from the bucket listing.
+
+    With vam.budget (USD per month) set, an estimate over it is a warning.
+    """
     from git_vam.commands import cost as cmd
 
-    return cmd.run(repo_context(), as_json=as_json)
+    return cmd.run(repo_context(), as_json=as_json, with_scenarios=with_scenarios)
 
 
 @cli.command()

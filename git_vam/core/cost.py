@@ -33,3 +33,39 @@ def estimate(ctx: Context) -> dict[str, Any]:
         "usd_download_all_once": total / pricing.GB * egress,
         "prices": {"storage_per_gb_month": storage, "egress_per_gb": egress, "taken": pricing.PRICES_TAKEN},
     }
+
+
+def scenarios(ctx: Context, estimated: dict[str, Any]) -> dict[str, Any]:
+    """The roadmap's three scenarios (DESIGN §8) for the bytes the bucket and the
+    SSD copies hold now, in USD per month and per year: everything in S3 Standard;
+    everything in Glacier Deep Archive; and the hybrid the tier policy reaches,
+    where staging stays Standard, every archived or SSD-held project ends as an S3
+    archive in GLACIER (the lifecycle rule's class) and the SSD itself is free."""
+    from git_vam import manifest as mf
+    from git_vam.core.ssd import ssd_record
+    from git_vam.projects import Project, all_projects
+
+    storage, _ = pricing.table(ctx.settings.prices)
+    staging = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "staging")
+    archived = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "archive")
+    other = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "other")
+    ssd_only = 0
+    for name in all_projects(ctx.root):
+        project = Project(ctx.root, name)
+        manifest = mf.load(project.manifest_path, ctx.brand, name)
+        record = ssd_record(manifest)
+        if record and not mf.archive_records(manifest):
+            ssd_only += record.bytes  # not in the bucket yet: the policy will archive it
+    total = estimated["total_bytes"] + ssd_only
+    gb = pricing.GB
+
+    def priced(monthly: float) -> dict[str, float]:
+        return {"usd_per_month": monthly, "usd_per_year": monthly * 12}
+
+    hybrid = (staging + other) / gb * storage["STANDARD"] + (archived + ssd_only) / gb * storage["GLACIER"]
+    return {
+        "bytes": {"bucket": estimated["total_bytes"], "ssd_only": ssd_only, "total": total},
+        "all_standard": priced(total / gb * storage["STANDARD"]),
+        "all_deep_archive": priced(total / gb * storage["DEEP_ARCHIVE"]),
+        "hybrid": priced(hybrid),
+    }
