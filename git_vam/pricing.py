@@ -55,3 +55,24 @@ def table(overrides: Mapping[str, float] | None = None) -> tuple[dict[str, float
         else:
             storage[name] = price
     return storage, egress
+
+
+def scenarios(staging: int, archived: int, ssd_only: int, other: int = 0,
+              overrides: Mapping[str, float] | None = None) -> dict[str, dict[str, float]]:  # fmt: skip
+    """The roadmap's three scenarios (DESIGN §8) for these bytes, USD per month and
+    per year: ``all_standard``; ``all_deep_archive``; and ``hybrid``, the tier
+    policy's end state: staging (and ``other``) in STANDARD, the archive and the
+    SSD-only bytes in GLACIER (the lifecycle rule's class), the SSD itself free."""
+    storage, _ = table(overrides)
+    total = staging + archived + ssd_only + other
+
+    def priced(monthly: float) -> dict[str, float]:
+        return {"usd_per_month": monthly, "usd_per_year": monthly * 12}
+
+    return {
+        "all_standard": priced(total / GB * storage["STANDARD"]),
+        "all_deep_archive": priced(total / GB * storage["DEEP_ARCHIVE"]),
+        "hybrid": priced(
+            (staging + other) / GB * storage["STANDARD"] + (archived + ssd_only) / GB * storage["GLACIER"]
+        ),
+    }

@@ -46,8 +46,8 @@ r.style.display=r.textContent.toLowerCase().includes(q)?'':'none'})}
 """
 
 
-def _bars(title: str, rows: list[tuple[str, int]], color: str) -> str:
-    """A horizontal SVG bar chart of ``(label, bytes)``."""
+def _bars(title: str, rows: list[tuple[str, Any]], color: str, fmt: Any = human_size) -> str:
+    """A horizontal SVG bar chart of ``(label, value)``; ``fmt`` writes a value (bytes by default)."""
     rows = [r for r in rows if r[1] > 0] or [("(nothing yet)", 0)]
     top = max(v for _, v in rows) or 1
     height = 24 * len(rows) + 30
@@ -60,7 +60,7 @@ def _bars(title: str, rows: list[tuple[str, int]], color: str) -> str:
             f'<text x="0" y="{y + 14}" font-size="12">{escape(label if len(label) <= 24 else label[:23] + "…")}</text>'
         )
         parts.append(f'<rect x="170" y="{y + 2}" width="{width}" height="16" fill="{color}" rx="3"/>')
-        parts.append(f'<text x="{175 + width}" y="{y + 14}" font-size="12">{escape(human_size(value))}</text>')
+        parts.append(f'<text x="{175 + width}" y="{y + 14}" font-size="12">{escape(fmt(value))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -103,6 +103,34 @@ def _project_row(b: dict[str, Any], p: dict[str, Any]) -> str:
     )
 
 
+def _tiers(brands: list[dict[str, Any]], projects: list[tuple[dict[str, Any], dict[str, Any]]]) -> tuple[Any, ...]:
+    """The tier charts' rows (bytes per tier; the three scenarios in $/month) and
+    the tier table's rows (DESIGN §8)."""
+    totals: dict[str, int] = {}
+    scenarios: dict[str, float] = {}
+    for b in brands:
+        for tier, value in (b.get("tier_bytes") or {}).items():
+            totals[tier] = totals.get(tier, 0) + value
+        for name, priced in (b.get("scenarios") or {}).items():
+            scenarios[name] = scenarios.get(name, 0.0) + priced["usd_per_month"]
+    labels = {"all_standard": "all Standard", "all_deep_archive": "all Deep Archive", "hybrid": "hybrid (policy)"}
+    cells = []
+    for _, p in projects:
+        t = p.get("tiers")
+        if not t:
+            continue
+        ssd = {"copy": f"{t['ssd_drive']} {t['ssd_at'][:10]}"}.get(t["ssd"], t["ssd"])
+        archive = f"{t['archive_class']} {t['retrieval']}".strip() if t["archive_key"] else "—"
+        idle = "" if t["idle_days"] is None else str(t["idle_days"])
+        cells.append(
+            f'<tr data-tier-project="{escape(t["project"])}"><td>{escape(t["project"])}</td>'
+            f"<td>{escape(t['local'])}</td><td>{escape(ssd)}</td><td>{escape(archive)}</td>"
+            f'<td class="num" data-v="{escape(idle or "-1")}">{escape(idle)}</td>'
+            f"<td>{escape(t['next_move'] or '—')}</td></tr>"
+        )
+    return (sorted(totals.items()), [(labels.get(k, k), v) for k, v in scenarios.items()], "".join(cells))
+
+
 def render_dashboard(data: dict[str, Any]) -> str:
     """The whole page for ``data`` as collected by ``core.dashboard``."""
     brands = data["brands"]
@@ -130,6 +158,9 @@ def render_dashboard(data: dict[str, Any]) -> str:
         for h in ("brand", "project", "local heavy", "staging files", "sync state", "last upload", "archive", "$/month")
     )
     rows = "".join(_project_row(b, p) for b, p in projects)
+    tier_rows, scenario_rows, tier_table = _tiers(brands, projects)
+    tier_head = "".join(f'<th onclick="sortBy(this)">{h}</th>'
+                        for h in ("project", "local", "SSD", "S3 archive", "idle", "next move"))  # fmt: skip
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>git vam: {escape(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>
@@ -146,6 +177,9 @@ def render_dashboard(data: dict[str, Any]) -> str:
 <h2>Needs attention</h2><div id="attention">{att}</div>
 <h2>Storage</h2><div class="charts"><div class="chart">{_bars("By tier", sorted(tiers.items()), "#4b6cb7")}</div>
 <div class="chart">{_bars("By project", by_project, "#18794e")}</div></div>
+<h2>Tiers</h2><div class="charts"><div class="chart">{_bars("Bytes per tier", tier_rows, "#8a5cf6")}</div>
+<div class="chart">{_bars("Scenarios, $/month", scenario_rows, "#b7791f", lambda v: f"${v:.2f}")}</div></div>
+<table id="tiers"><thead><tr>{tier_head}</tr></thead><tbody>{tier_table}</tbody></table>
 <h2>Projects</h2>
 <input id="filter" type="search" placeholder="Filter projects, files, people…" oninput="filterRows(this.value)">
 <table id="projects"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>

@@ -109,3 +109,21 @@ def test_dashboard_counts_what_the_issue_found_missing(world: World) -> None:
     no_browser = {"BROWSER": "false", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
     res = vam(d, "dashboard", "--open", env=no_browser)
     assert "no browser found here; open" in res.stderr
+
+
+def test_dashboard_shows_the_tiers_and_the_scenarios(world: World, tmp_path: Path) -> None:
+    # DESIGN §8: which project is where, bytes per tier, and the three scenarios as a chart
+    drive = tmp_path / "Volumes" / "T7"
+    drive.mkdir(parents=True)
+    git(world.david, "config", "vam.ssdBase", str(drive))
+    make_mp4(world.david / PROJECT / "final" / "cut.mp4", "cut")
+    vam(world.david, "archive", "b65", "--to", "ssd", "--delete-local")
+    out = tmp_path / "page.html"
+    data = json.loads(vam(world.david, "dashboard", "-o", str(out), "--json").stdout)
+    (brand,) = data["brands"]
+    (project,) = [p for p in brand["projects"] if p["project"] == PROJECT]
+    assert (project["tiers"]["local"], project["tiers"]["ssd"], project["tiers"]["ssd_drive"]) == ("light", "copy", "T7")
+    assert brand["tier_bytes"]["ssd"] > 0 and set(brand["scenarios"]) == {"all_standard", "all_deep_archive", "hybrid"}
+    page = out.read_text()
+    assert 'id="tiers"' in page and "Scenarios, $/month" in page and "Bytes per tier" in page
+    assert f'data-tier-project="{PROJECT}"' in page and "T7 " in page

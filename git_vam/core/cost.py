@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from git_vam import manifest as mf
 from git_vam import pricing
+from git_vam.core.ssd import ssd_record
+from git_vam.projects import Project, all_projects
 
 if TYPE_CHECKING:
     from git_vam.context import Context
@@ -41,11 +44,6 @@ def scenarios(ctx: Context, estimated: dict[str, Any]) -> dict[str, Any]:
     everything in Glacier Deep Archive; and the hybrid the tier policy reaches,
     where staging stays Standard, every archived or SSD-held project ends as an S3
     archive in GLACIER (the lifecycle rule's class) and the SSD itself is free."""
-    from git_vam import manifest as mf
-    from git_vam.core.ssd import ssd_record
-    from git_vam.projects import Project, all_projects
-
-    storage, _ = pricing.table(ctx.settings.prices)
     staging = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "staging")
     archived = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "archive")
     other = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "other")
@@ -56,16 +54,11 @@ def scenarios(ctx: Context, estimated: dict[str, Any]) -> dict[str, Any]:
         record = ssd_record(manifest)
         if record and not mf.archive_records(manifest):
             ssd_only += record.bytes  # not in the bucket yet: the policy will archive it
-    total = estimated["total_bytes"] + ssd_only
-    gb = pricing.GB
-
-    def priced(monthly: float) -> dict[str, float]:
-        return {"usd_per_month": monthly, "usd_per_year": monthly * 12}
-
-    hybrid = (staging + other) / gb * storage["STANDARD"] + (archived + ssd_only) / gb * storage["GLACIER"]
     return {
-        "bytes": {"bucket": estimated["total_bytes"], "ssd_only": ssd_only, "total": total},
-        "all_standard": priced(total / gb * storage["STANDARD"]),
-        "all_deep_archive": priced(total / gb * storage["DEEP_ARCHIVE"]),
-        "hybrid": priced(hybrid),
+        "bytes": {
+            "bucket": estimated["total_bytes"],
+            "ssd_only": ssd_only,
+            "total": estimated["total_bytes"] + ssd_only,
+        },
+        **pricing.scenarios(staging, archived, ssd_only, other, ctx.settings.prices),
     }

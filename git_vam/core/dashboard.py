@@ -9,14 +9,14 @@ brand (the whole ``{stagingPrefix}{brand}/`` prefix at once, not one per project
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from git_vam import manifest as mf
 from git_vam.context import Context, open_context
-from git_vam.core import gather
+from git_vam.core import gather, tiers
 from git_vam.core.status import file_rows
 from git_vam.errors import UsageError
 from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT, archive_base, is_archive_key
@@ -59,7 +59,10 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
     """Everything the page shows for one brand repository."""
     now = datetime.now(timezone.utc)
     brand_prefix = ctx.brand_prefix
-    listing = ctx.store.list_prefix(brand_prefix).objects  # one listing for the whole brand
+    brand_listing = ctx.store.list_prefix(brand_prefix)  # one listing for the whole brand
+    listing = brand_listing.objects
+    inv = tiers.inventory(ctx, listing=brand_listing)  # where each project is (DESIGN §8)
+    where = {row.project: row for row in inv.projects}
     by_project: dict[str, dict[str, Any]] = {}
     for rel, obj in listing.items():
         name, _, path = rel.partition("/")
@@ -119,9 +122,12 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
                     "archive_bytes": archive_bytes,
                     "monthly_cost": round(cost, 4),
                     "conflicts": sorted(view.manifest.extra.get("conflicts") or {}),
+                    "tiers": asdict(where[name]) if name in where else None,
                 }
             )
-    return {"brand": ctx.brand, "bucket": ctx.bucket, "lifecycle_days": lifecycle, "projects": projects}
+    return {"brand": ctx.brand, "bucket": ctx.bucket, "lifecycle_days": lifecycle, "projects": projects,
+            "tier_bytes": inv.bytes, "scenarios": inv.scenarios, "budget_usd": inv.budget_usd,
+            "over_budget": inv.over_budget}  # fmt: skip
 
 
 def attention(brands: list[dict[str, Any]]) -> list[str]:
@@ -143,6 +149,11 @@ def attention(brands: list[dict[str, Any]]) -> list[str]:
                     out.append(f"{where}/{f['path']}: on S3 for over {b['lifecycle_days']} days (lifecycle limit)")
             for rel in p["conflicts"]:
                 out.append(f"{where}/{rel}: manifest merge conflict, run git vam pull {p['project']}")
+            retrieval = (p.get("tiers") or {}).get("retrieval", "")
+            if retrieval.startswith(("in progress", "ready")):
+                out.append(f"{where}: Glacier retrieval {retrieval}, run git vam restore {p['project']}")
+        if b.get("over_budget"):
+            out.append(f"{b['brand']}: the S3 estimate is over vam.budget (${b['budget_usd']:g}/month)")
     return out
 
 

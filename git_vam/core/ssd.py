@@ -24,6 +24,7 @@ import json
 import os
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,6 @@ from git_vam.errors import ConfigError, UsageError, VamError
 from git_vam.git import TIER_MOVE, commit_paths, tracked
 from git_vam.layout import compact, utc_now
 from git_vam.projects import Project
-from git_vam.units import HASH_READ
 
 DRIVE_FILE = ".vam-drive.json"
 RECORD_FILE = ".vam-ssd.json"
@@ -251,30 +251,101 @@ class _Undo:
                 os.replace(kept, path)
 
 
+class _ReadBack:
+    """Re-reads a copy from the drive while it is still being written: each
+    ``SEGMENT`` bytes, once fsynced, are dropped from the OS cache and read back
+    and hashed in a thread of their own, in order, so that the source's hash and
+    the copy's hash run on two cores at once (hashlib lets go of the GIL)."""
+
+    def __init__(self, path: Path, pool: ThreadPoolExecutor) -> None:
+        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        self.pool, self.digest, self.done = pool, hashlib.md5(), 0
+        self.pending: list[Any] = []
+        _no_cache(self.fd)
+
+    def upto(self, end: int) -> None:
+        """Read back ``[done, end)``; the caller has fsynced it."""
+        start, self.done = self.done, end
+        self.pending.append(self.pool.submit(self._read, start, end))
+
+    def _read(self, start: int, end: int) -> None:
+        _forget(self.fd, start, end - start)
+        while start < end:
+            chunk = os.pread(self.fd, min(COPY_BLOCK, end - start), start)
+            if not chunk:
+                break
+            self.digest.update(chunk)
+            start += len(chunk)
+
+    def result(self) -> str:
+        try:
+            for future in self.pending:
+                future.result()
+        finally:
+            os.close(self.fd)
+        return self.digest.hexdigest()
+
+
+def _no_cache(fd: int) -> None:  # pragma: no cover - macOS: reads of this fd bypass the cache
+    if not hasattr(os, "posix_fadvise"):
+        import fcntl
+
+        if hasattr(fcntl, "F_NOCACHE"):
+            fcntl.fcntl(fd, fcntl.F_NOCACHE, 1)
+
+
+def _forget(fd: int, offset: int, length: int) -> None:
+    """Drop those pages from the OS cache so the re-read comes from the drive."""
+    if hasattr(os, "posix_fadvise"):
+        os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+
+
+SEGMENT = 256 * 1024**2  # bytes written, fsynced and handed to the re-read at a time
+
+
 def _copy_file(ctx: Context, project: Project, rel: str, folder: Path, trash: Path, undo: _Undo,
                tick: Any) -> tuple[str, int]:  # fmt: skip
-    """Copy ``project/rel`` to ``folder/rel`` verified: ``(md5, size)``. Raises
-    VamError when the drive does not read back what was written."""
+    """Copy ``project/rel`` to ``folder/rel`` verified: ``(md5, size)``.
+
+    One read of the source, hashed as it is written (unless the hash cache knows
+    its MD5), and one re-read of the copy from the drive, segment by segment after
+    each fsync, overlapping the copy (``_ReadBack``). Raises VamError when the
+    drive does not read back what was written, or the source changed meanwhile."""
     tmp = folder / f"{TMP_PREFIX}{uuid.uuid4().hex}"
-    digest = hashlib.md5()
     source = project.path / rel
     before = source.stat()
+    known = ctx.state.cached_md5(source, before)
+    digest = hashlib.md5()
     try:
-        with os.fdopen(fs.open_read(ctx.root, f"{project.name}/{rel}"), "rb") as src, open(tmp, "xb") as dst:
-            while chunk := src.read(COPY_BLOCK):
-                digest.update(chunk)
-                dst.write(chunk)
-                tick(len(chunk))
-            dst.flush()
-            os.fsync(dst.fileno())
-        md5 = digest.hexdigest()
-        back = hashlib.md5()
-        with open(tmp, "rb") as fh:  # the one extra read: what the drive holds now
-            while chunk := fh.read(HASH_READ * 8):
-                back.update(chunk)
-        if back.hexdigest() != md5:
+        with ThreadPoolExecutor(1) as hashing, ThreadPoolExecutor(1) as reading:
+            with os.fdopen(fs.open_read(ctx.root, f"{project.name}/{rel}"), "rb") as src, open(tmp, "xb") as dst:
+                back = _ReadBack(tmp, reading)
+                written, pending = 0, None
+                while chunk := src.read(COPY_BLOCK):
+                    if not known:
+                        if pending is not None:
+                            pending.result()
+                        pending = hashing.submit(digest.update, chunk)
+                    dst.write(chunk)
+                    written += len(chunk)
+                    tick(len(chunk))
+                    if written - back.done >= SEGMENT:
+                        dst.flush()
+                        os.fdatasync(dst.fileno()) if hasattr(os, "fdatasync") else os.fsync(dst.fileno())
+                        back.upto(written)
+                if pending is not None:
+                    pending.result()
+                dst.flush()
+                os.fsync(dst.fileno())
+                back.upto(written)
+                copied = back.result()
+            after = source.stat()
+        if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            raise VamError(f"{fs.printable(rel)} changed while it was copied.", "Run this again when it is done.")
+        md5 = known or digest.hexdigest()
+        if copied != md5:
             raise VamError(
-                f"{fs.printable(rel)} did not read back from the drive as written (MD5 {back.hexdigest()}).",
+                f"{fs.printable(rel)} did not read back from the drive as written (MD5 {copied}).",
                 "Check the drive (Disk Utility's First Aid), then run this again.",
             )
         dest = folder / rel
@@ -289,8 +360,7 @@ def _copy_file(ctx: Context, project: Project, rel: str, folder: Path, trash: Pa
             undo.created.append(dest)
     finally:
         tmp.unlink(missing_ok=True)
-    after = source.stat()
-    if (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns):
+    if not known:
         ctx.state.remember_md5(source, md5, after)
     return md5, before.st_size
 

@@ -40,6 +40,7 @@ from git_vam.errors import VamError
 from git_vam.git import TIER_MOVE, commit_paths, last_commit_time
 from git_vam.layout import MANIFEST_NAME
 from git_vam.projects import Project, all_projects
+from git_vam.s3.model import Listing
 
 DAY = 86400
 ARCHIVE_CLASS = "GLACIER_IR"  # what `tiers --apply` archives as (archive's default); a lifecycle rule may go deeper
@@ -78,6 +79,7 @@ class Inventory:
     projects: list[ProjectTiers] = field(default_factory=list)
     bytes: dict[str, int] = field(default_factory=dict)  # local, ssd, staging, archive
     monthly_usd: dict[str, float] = field(default_factory=dict)
+    scenarios: dict[str, dict[str, float]] = field(default_factory=dict)  # pricing.scenarios
     budget_usd: float = 0.0
     over_budget: bool = False
 
@@ -172,10 +174,13 @@ def _policy(
     return "", ""
 
 
-def inventory(ctx: Context, names: tuple[str, ...] = (), *, now: float | None = None) -> Inventory:
-    """Every named project (all when none) across the tiers, with totals."""
+def inventory(
+    ctx: Context, names: tuple[str, ...] = (), *, now: float | None = None, listing: Listing | None = None
+) -> Inventory:
+    """Every named project (all when none) across the tiers, with totals.
+    ``listing``: the brand prefix's listing when the caller has one (else one is made)."""
     now = time.time() if now is None else now
-    listing = ctx.store.list_prefix(ctx.brand_prefix)
+    listing = listing if listing is not None else ctx.store.list_prefix(ctx.brand_prefix)
     staging: dict[str, list[int]] = {}
     for rel, obj in listing.objects.items():
         project, _, rest = rel.partition("/")
@@ -200,6 +205,9 @@ def inventory(ctx: Context, names: tuple[str, ...] = (), *, now: float | None = 
         "staging": inv.bytes["staging"] / pricing.GB * prices["STANDARD"],
         "archive": sum(b / pricing.GB * prices.get(c, prices["STANDARD"]) for c, b in by_class.items()),
     }
+    ssd_only = sum(r.ssd_bytes for r in inv.projects if r.ssd_bytes and not r.archive_key)
+    inv.scenarios = pricing.scenarios(inv.bytes["staging"], inv.bytes["archive"], ssd_only,
+                                      overrides=ctx.settings.prices)  # fmt: skip
     inv.budget_usd = ctx.settings.budget
     inv.over_budget = bool(inv.budget_usd) and sum(inv.monthly_usd.values()) > inv.budget_usd
     return inv
