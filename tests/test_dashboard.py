@@ -122,7 +122,11 @@ def test_dashboard_shows_the_tiers_and_the_scenarios(world: World, tmp_path: Pat
     data = json.loads(vam(world.david, "dashboard", "-o", str(out), "--json").stdout)
     (brand,) = data["brands"]
     (project,) = [p for p in brand["projects"] if p["project"] == PROJECT]
-    assert (project["tiers"]["local"], project["tiers"]["ssd"], project["tiers"]["ssd_drive"]) == ("light", "copy", "T7")
+    assert (project["tiers"]["local"], project["tiers"]["ssd"], project["tiers"]["ssd_drive"]) == (
+        "light",
+        "copy",
+        "T7",
+    )
     assert brand["tier_bytes"]["ssd"] > 0 and set(brand["scenarios"]) == {"all_standard", "all_deep_archive", "hybrid"}
     page = out.read_text()
     assert 'id="tiers"' in page and "Scenarios, $/month" in page and "Bytes per tier" in page
