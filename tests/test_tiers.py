@@ -299,3 +299,43 @@ def test_restore_wait_polls_until_glacier_is_ready_then_notifies(world: World, m
     assert md5(world.david / PROJECT / "final" / "cut é.mp4") == files["final/cut é.mp4"]
     (body,) = hook.bodies()
     assert "is back from the archive" in body["text"] and body["project"] == PROJECT
+
+
+def test_a_separate_archive_bucket_holds_every_archive_and_is_trusted_first(world: World, tmp_path: Path) -> None:
+    # DESIGN §8: the roadmap's appydave-video-archive next to appydave-video-collab
+    from helpers import s3_client
+
+    from git_vam.testing.seaweed import make_bucket
+
+    archive_bucket = f"{world.bucket}-archive"
+    make_bucket(world.endpoint, archive_bucket)
+    d, j = world.david, world.jan
+    git(d, "config", "-f", ".vamconfig", "vam.archiveBucket", archive_bucket)
+    git(d, "commit", "-qam", "archives go to their own bucket")
+    git(d, "push", "-q")
+    files = fill(world)
+    raw = world.staging(d) / "raw.mp4"
+    vam(d, "push", "b65")
+    vam(d, "archive", "b65", "--delete-local")
+    s3 = s3_client(world)
+    in_archive = [o["Key"] for o in s3.list_objects_v2(Bucket=archive_bucket).get("Contents", [])]
+    assert in_archive == [f"archive/v-demo/b50-b99/{PROJECT}.tar"]
+    staging_keys = [o["Key"] for o in s3.list_objects_v2(Bucket=world.bucket).get("Contents", [])]
+    assert not [k for k in staging_keys if k.startswith("archive/")]
+    vam(d, "cleanup", "b65", "--confirm", "--archive")
+    copies = [o["Key"] for o in s3.list_objects_v2(Bucket=archive_bucket, Prefix=f"archive/v-demo/b50-b99/{PROJECT}/")
+              .get("Contents", [])]  # fmt: skip
+    assert copies == [f"archive/v-demo/b50-b99/{PROJECT}/s3-staging/raw.mp4"]
+    vam(d, "restore", "b65", "--to", str(tmp_path / "back"))
+    assert md5(tmp_path / "back" / "final" / "cut é.mp4") == files["final/cut é.mp4"]
+    assert md5(tmp_path / "back" / "s3-staging" / "raw.mp4") == files["s3-staging/raw.mp4"]
+    assert not raw.exists()
+    cost = json.loads(vam(d, "cost", "--json").stdout)
+    assert {r["area"] for r in cost["rows"]} >= {"archive"} and archive_bucket in cost["bucket"]
+    # for jan the bucket arrived in a commit: a destination, trusted only on purpose
+    git(j, "pull", "-q")
+    out = vam(j, "restore", "b65", "--to", str(tmp_path / "jan"), code=2)
+    assert "vam.archiveBucket" in out.stderr and "git vam trust" in out.stderr
+    vam(j, "trust")
+    vam(j, "restore", "b65", "--to", str(tmp_path / "jan"))
+    assert md5(tmp_path / "jan" / "final" / "cut é.mp4") == files["final/cut é.mp4"]
