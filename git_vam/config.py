@@ -83,6 +83,7 @@ class Settings:
     bucket: str | None = _key(None, str, "S3_BUCKET")
     staging_prefix: str = _key("staging/", parse_prefix, "S3_STAGING_PREFIX")
     archive_prefix: str = _key("archive/", parse_prefix, "S3_ARCHIVE_PREFIX")
+    archive_bucket: str | None = _key(None, str, "S3_ARCHIVE_BUCKET")  # unset: vam.bucket holds the archive too
     endpoint: str | None = _key(None, str, "AWS_ENDPOINT_URL")
     region: str = _key("us-east-1", str, "AWS_REGION")
     user: str = _key(None, str, "S3_SYNC_USER")  # always set by finish()
@@ -169,7 +170,9 @@ KEY_BY_LOWER = {k.name.lower(): k for k in KEYS}
 # path of your drive (a path on this machine: a commit must not choose where we write).
 PERSONAL = ("user", "jobs", "maxBandwidth", "ssdBase")
 # Where data goes: a change of these in .vamconfig stops transfers until `git vam trust`.
-DESTINATION = ("endpoint", "bucket", "stagingPrefix", "archivePrefix", "region", "sse", "kmsKeyId", "notify")
+DESTINATION = (
+    "endpoint", "bucket", "archiveBucket", "stagingPrefix", "archivePrefix", "region", "sse", "kmsKeyId", "notify",
+)  # fmt: skip
 # The pre-commit guard, when set by the team: it may be tightened, never turned off.
 GITHUB_HARD_LIMIT = 100 * 1024**2  # GitHub refuses files over 100 MB
 # The AWS variables that the environment layer reads besides VAM_*.

@@ -29,6 +29,7 @@ class Context:
     cwd: Path
     quick: bool = False  # hooks: one attempt, short connect timeout, so git is never held up
     _store: S3Store | None = None
+    _archive_store: S3Store | None = None
 
     @property
     def brand(self) -> str:
@@ -52,30 +53,47 @@ class Context:
     def store(self) -> S3Store:
         """The bucket; created on first use so commands that stay local never import boto3."""
         if self._store is None:
-            from git_vam import trust
-            from git_vam.s3.model import TransferConfig
-            from git_vam.s3.store import S3Store
-
-            s = self.settings
             bucket = self.bucket  # "no bucket configured" comes first
-            trust.check(self.root, self.state.dir, s)  # DESIGN §6: no silent change of destination
-
-            creds = {} if os.environ.get("AWS_ACCESS_KEY_ID") else dict(s.env_file_credentials)
-            self._store = S3Store(
-                bucket=bucket,
-                endpoint=s.endpoint,
-                region=s.region,
-                credentials=creds,
-                sse=s.sse,
-                kms_key_id=s.kms_key_id,
-                accelerate=s.accelerate,
-                transfer=(TransferConfig.for_hooks if self.quick else TransferConfig)(
-                    multipart_threshold=s.multipart_threshold,
-                    jobs=s.jobs,
-                    max_bandwidth=s.max_bandwidth,
-                ),
-            )
+            self._store = self._open(bucket)
         return self._store
+
+    @property
+    def archive_store(self) -> S3Store:
+        """The bucket that holds the archive: ``vam.archiveBucket`` when set (the
+        roadmap's ``appydave-video-archive``), else the staging bucket (DESIGN §8)."""
+        name = self.settings.archive_bucket
+        if not name or name == self.bucket:
+            return self.store
+        if self._archive_store is None:
+            self._archive_store = self._open(name)
+        return self._archive_store
+
+    @property
+    def archive_bucket(self) -> str:
+        return self.settings.archive_bucket or self.bucket
+
+    def _open(self, bucket: str) -> S3Store:
+        from git_vam import trust
+        from git_vam.s3.model import TransferConfig
+        from git_vam.s3.store import S3Store
+
+        s = self.settings
+        trust.check(self.root, self.state.dir, s)  # DESIGN §6: no silent change of destination
+        creds = {} if os.environ.get("AWS_ACCESS_KEY_ID") else dict(s.env_file_credentials)
+        return S3Store(
+            bucket=bucket,
+            endpoint=s.endpoint,
+            region=s.region,
+            credentials=creds,
+            sse=s.sse,
+            kms_key_id=s.kms_key_id,
+            accelerate=s.accelerate,
+            transfer=(TransferConfig.for_hooks if self.quick else TransferConfig)(
+                multipart_threshold=s.multipart_threshold,
+                jobs=s.jobs,
+                max_bandwidth=s.max_bandwidth,
+            ),
+        )
 
     @property
     def brand_prefix(self) -> str:

@@ -192,7 +192,7 @@ def test_key_table_is_the_settings_fields_and_names_every_design_key() -> None:
         "accelerate", "archiveGlacierDays", "archivePrefix", "autoCommit", "autoPull", "autoPullMaxSize",
         "brand", "bucket", "endpoint", "jobs", "kmsKeyId", "lifecycleDays", "maxBandwidth", "maxFileSize",
         "multipartThreshold", "notify", "prices", "region", "sse", "stagingPrefix", "user", "videoExtensions",
-        "ssdBase", "ssdAfter", "archiveAfter", "ssdRetentionDays", "budget",  # DESIGN §8
+        "ssdBase", "ssdAfter", "archiveAfter", "ssdRetentionDays", "budget", "archiveBucket",  # DESIGN §8
     }  # fmt: skip
     assert config.KEY_BY_LOWER["maxfilesize"].attr == "max_file_size"
     assert config.KEY_BY_LOWER["maxfilesize"].env_var == "VAM_MAX_FILE_SIZE"

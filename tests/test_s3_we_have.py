@@ -296,3 +296,19 @@ def test_what_each_server_does_with_conditional_requests(bucket: str, s3server) 
     if isinstance(s3server, MotoServer):
         expected.update({name: 200 for name in MOTO_DIFFERS})
     assert answers == expected
+
+
+def test_the_policy_names_a_separate_archive_bucket(tmp_path) -> None:
+    import subprocess
+
+    from git_vam import config
+    from git_vam.core.policy import policy
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    env = {"VAM_BUCKET": "collab", "VAM_ARCHIVE_BUCKET": "video-archive"}
+    settings = config.finish(config.load(tmp_path, environ=env), "v-appydave", "david")
+    objects, listing = policy(settings)["Statement"]
+    assert "arn:aws:s3:::video-archive/archive/v-appydave/*" in objects["Resource"]
+    assert "arn:aws:s3:::collab/staging/v-appydave/*" in objects["Resource"]
+    assert not [r for r in objects["Resource"] if r.startswith("arn:aws:s3:::collab/archive/")]
+    assert listing["Resource"] == ["arn:aws:s3:::collab", "arn:aws:s3:::video-archive"]

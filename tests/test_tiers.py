@@ -310,7 +310,8 @@ def test_a_separate_archive_bucket_holds_every_archive_and_is_trusted_first(worl
     archive_bucket = f"{world.bucket}-archive"
     make_bucket(world.endpoint, archive_bucket)
     d, j = world.david, world.jan
-    git(d, "config", "-f", ".vamconfig", "vam.archiveBucket", archive_bucket)
+    vam(j, "pull", "b65")  # jan has used this bucket: what he trusts is recorded
+    vam(d, "config", "vam.archiveBucket", archive_bucket, "--team")  # set here: trusted here
     git(d, "commit", "-qam", "archives go to their own bucket")
     git(d, "push", "-q")
     files = fill(world)
@@ -330,6 +331,7 @@ def test_a_separate_archive_bucket_holds_every_archive_and_is_trusted_first(worl
     assert md5(tmp_path / "back" / "final" / "cut é.mp4") == files["final/cut é.mp4"]
     assert md5(tmp_path / "back" / "s3-staging" / "raw.mp4") == files["s3-staging/raw.mp4"]
     assert not raw.exists()
+    git(d, "push", "-q")
     cost = json.loads(vam(d, "cost", "--json").stdout)
     assert {r["area"] for r in cost["rows"]} >= {"archive"} and archive_bucket in cost["bucket"]
     # for jan the bucket arrived in a commit: a destination, trusted only on purpose

@@ -32,7 +32,7 @@ def run_archive(
     if not reports:
         con.print("No project to archive.")
     for r in reports:
-        where = f"s3://{ctx.bucket}/{r['key']}"
+        where = f"s3://{ctx.archive_bucket}/{r['key']}"
         if r.get("skipped"):
             con.print(f"{r['project']}: skipped, {r['skipped']}: {where} (--force archives it again)", markup=False)
             continue

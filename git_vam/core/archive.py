@@ -48,7 +48,7 @@ def archive_key(ctx: Context, project: str) -> str:
     or, when that key is taken, ``{project}.{YYYYmmddTHHMMSSZ}.tar``: an archive
     object is never overwritten (DESIGN §3, "The last copy is sacred")."""
     base = archive_base(ctx.settings.archive_prefix, ctx.brand, project)
-    if not ctx.store.exists(f"{base}.tar"):
+    if not ctx.archive_store.exists(f"{base}.tar"):
         return f"{base}.tar"
     return f"{base}.{compact(utc_now())}.tar"
 
@@ -196,7 +196,7 @@ def _archive_one(
     stamp = utc_now()
     members: dict[str, dict[str, Any]] = {}
     writer = StreamUpload(
-        ctx.store, key, part_size=part_size_for(total + 1024 * len(sources) + 1024**2),
+        ctx.archive_store, key, part_size=part_size_for(total + 1024 * len(sources) + 1024**2),
         metadata=object_metadata(ctx.user, stamp), storage_class=cls, progress=tick,
     )  # fmt: skip
     files = len(sources)
@@ -225,7 +225,7 @@ def _archive_one(
         raise
     finally:
         reporter.done(f"archive {project.name}")
-    head = ctx.store.head_key(key)
+    head = ctx.archive_store.head_key(key)
     if int(head["ContentLength"]) != writer.size or str(head["ETag"]) != etag:
         raise VamError(f"The archive of {project.name} did not verify on S3.", "Nothing was deleted; run it again.")
     return mf.ArchiveRecord(

@@ -140,7 +140,7 @@ def _delete(ctx: Context, project: str, obj: RemoteObject, other: str, *, archiv
     """Delete one object under the last-copy rule; returns what happened."""
     try:
         if archive:  # a server-side copy first; the delete only after it succeeded
-            ctx.store.keep_copy(obj, archive_key(ctx, project, obj.rel))
+            ctx.archive_store.keep_copy(obj, archive_key(ctx, project, obj.rel), source_bucket=ctx.bucket)
         elif not other and not force:
             return "kept: the only copy (archive it, pull it, or use --force)"
         elif not other:

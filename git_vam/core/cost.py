@@ -19,8 +19,15 @@ def estimate(ctx: Context) -> dict[str, Any]:
     storage, egress = pricing.table(ctx.settings.prices)
     staging, archive = ctx.settings.staging_prefix, ctx.settings.archive_prefix
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for key, size, cls in ctx.store.list_keys():
-        area = "staging" if key.startswith(staging) else "archive" if key.startswith(archive) else "other"
+    separate = ctx.archive_store is not ctx.store  # vam.archiveBucket: every object there is archive
+    listed = [(key, size, cls, False) for key, size, cls in ctx.store.list_keys()]
+    if separate:
+        listed += [(key, size, cls, True) for key, size, cls in ctx.archive_store.list_keys()]
+    for key, size, cls, in_archive_bucket in listed:
+        if in_archive_bucket:
+            area = "archive"
+        else:
+            area = "staging" if key.startswith(staging) else "archive" if key.startswith(archive) else "other"
         row = rows.setdefault((area, cls), {"area": area, "storage_class": cls, "objects": 0, "bytes": 0})
         row["objects"] += 1
         row["bytes"] += size
@@ -29,7 +36,7 @@ def estimate(ctx: Context) -> dict[str, Any]:
         row["usd_per_month"] = row["bytes"] / pricing.GB * price
     total = sum(r["bytes"] for r in rows.values())
     return {
-        "bucket": ctx.bucket,
+        "bucket": f"{ctx.bucket}, archive {ctx.archive_bucket}" if separate else ctx.bucket,
         "rows": sorted(rows.values(), key=lambda r: (r["area"], r["storage_class"])),
         "total_bytes": total,
         "usd_per_month": sum(r["usd_per_month"] for r in rows.values()),

@@ -69,7 +69,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
         if path and path != METADATA_JSON:
             by_project.setdefault(name, {})[path] = replace(obj, rel=path)
     # one listing of the brand's archive prefix: tars, earlier tars and cleanup --archive copies
-    archive_objects = list(ctx.store.list_keys(f"{ctx.settings.archive_prefix}{ctx.brand}/"))
+    archive_objects = list(ctx.archive_store.list_keys(f"{ctx.settings.archive_prefix}{ctx.brand}/"))
     names = sorted(set(all_projects(ctx.root)) | set(by_project))
     lifecycle = ctx.settings.lifecycle_days
     projects = []

@@ -22,7 +22,7 @@ def archives(ctx: Context, project: str) -> list[dict[str, Any]]:
     base = archive_base(ctx.settings.archive_prefix, ctx.brand, project)
     return [
         {"key": printable(key), "size": size, "storage_class": cls}
-        for key, size, cls in ctx.store.list_keys(base)
+        for key, size, cls in ctx.archive_store.list_keys(base)
         if is_archive_key(base, key)
     ]
 

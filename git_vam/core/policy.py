@@ -43,11 +43,14 @@ def policy(settings: Settings, *, admin: bool = False) -> dict[str, Any]:
     """The IAM policy document (JSON-ready): object actions on the brand's
     prefixes, listing on the bucket, and with ``admin`` the lifecycle actions."""
     bucket = f"arn:aws:s3:::{settings.bucket}"
+    archive = f"arn:aws:s3:::{settings.archive_bucket or settings.bucket}"  # vam.archiveBucket (DESIGN §8)
+    *staging_prefixes, archive_prefix = prefixes(settings)
+    buckets = sorted({bucket, archive})
     statements: list[dict[str, Any]] = [
         {"Sid": "GitVamObjects", "Effect": "Allow", "Action": OBJECT_ACTIONS,
-         "Resource": [f"{bucket}/{p}*" for p in prefixes(settings)]},
-        {"Sid": "GitVamListing", "Effect": "Allow", "Action": BUCKET_ACTIONS, "Resource": [bucket]},
+         "Resource": [f"{bucket}/{p}*" for p in staging_prefixes] + [f"{archive}/{archive_prefix}*"]},
+        {"Sid": "GitVamListing", "Effect": "Allow", "Action": BUCKET_ACTIONS, "Resource": buckets},
     ]  # fmt: skip
     if admin:
-        statements.append({"Sid": "GitVamLifecycle", "Effect": "Allow", "Action": ADMIN_ACTIONS, "Resource": [bucket]})
+        statements.append({"Sid": "GitVamLifecycle", "Effect": "Allow", "Action": ADMIN_ACTIONS, "Resource": buckets})
     return {"Version": "2012-10-17", "Statement": statements}

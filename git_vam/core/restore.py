@@ -51,7 +51,7 @@ def _readiness(
         return "pending"
     if check_status:
         return "not requested"
-    if ctx.store.request_restore(key, RESTORE_DAYS, tier):
+    if ctx.archive_store.request_restore(key, RESTORE_DAYS, tier):
         return "requested"
     say(f"this server has no Glacier restore; reading {fs.printable(key)} directly.")
     return "ready"
@@ -69,14 +69,14 @@ def restore(
     is nothing to restore, VamError when a different file is in the way."""
     records = mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))
     record = records[-1] if records else None
-    copies = ctx.store.list_prefix(copies_prefix(ctx, project.name)).objects
+    copies = ctx.archive_store.list_prefix(copies_prefix(ctx, project.name)).objects
     if record is None and not copies:
         raise UsageError(
             f"{project.name} has no archive recorded in its manifest and no copies from `cleanup --archive`.",
             "Run `git vam archive` first.",
         )
     keys = ([record.key] if record else []) + [o.key for o in copies.values()]
-    heads = {key: ctx.store.head_key(key) for key in keys}
+    heads = {key: ctx.archive_store.head_key(key) for key in keys}
     states = {key: _readiness(ctx, key, heads[key], tier, check_status, say) for key in keys}
     waiting = {k: s for k, s in states.items() if s != "ready"}
     if waiting:
@@ -117,7 +117,7 @@ def _copy_clashes(ctx: Context, copies: dict[str, RemoteObject], target: Path) -
     for rel, obj in copies.items():
         dest = target / STAGING_DIR / rel
         if os.path.lexists(dest):
-            want = obj.md5 or ctx.store.head(obj).md5
+            want = obj.md5 or ctx.archive_store.head(obj).md5
             real = fs.is_real_file(dest, target)
             if not real or ctx.state.md5(dest) != want:
                 out.append(fs.printable(f"{STAGING_DIR}/{rel}"))
@@ -130,13 +130,13 @@ def _restore_copies(ctx: Context, project: Project, copies: dict[str, RemoteObje
     checked ``--force``), an identical one stays."""
     done = []
     for rel, listed in copies.items():
-        obj = ctx.store.head(listed)
+        obj = ctx.archive_store.head(listed)
         dest_rel = f"{STAGING_DIR}/{rel}"
         dest = target / dest_rel
         if os.path.lexists(dest) and dest.is_file() and not dest.is_symlink() and ctx.state.md5(dest) == obj.md5:
             continue
         tmp = ctx.state.partial_download(obj.key)
-        got = ctx.store.download(obj, tmp)
+        got = ctx.archive_store.download(obj, tmp)
         if obj.md5 and got != obj.md5:
             fs.discard_download(tmp)
             raise VamError(f"{fs.printable(obj.key)} arrived damaged (MD5 {got}).", "Run the restore again.")
@@ -164,7 +164,7 @@ def _download_and_extract(
     tmp = ctx.state.partial_download(key)
     tick = reporter.start(f"↓ {obj.rel}", obj.size)
     try:
-        got = ctx.store.download(obj, tmp, progress=tick)
+        got = ctx.archive_store.download(obj, tmp, progress=tick)
     finally:
         reporter.done(f"↓ {obj.rel}")
     if obj.md5 and got != obj.md5:

@@ -103,7 +103,7 @@ def _age_days(stamp: str, now: float) -> float | None:
 
 def _retrieval(ctx: Context, key: str) -> str:
     try:
-        head = ctx.store.head_key(key)
+        head = ctx.archive_store.head_key(key)
     except VamError:
         return "not found"
     restore = str(head.get("Restore") or "")

@@ -20,16 +20,19 @@ from git_vam.s3.upload import complete_upload, create_upload
 
 
 def copy(
-    store: Connection, source: RemoteObject, dest: str, *, exclusive: bool = False, threshold: int | None = None
-) -> str:
-    """Copy exactly ``source`` (its ETag) to ``dest``, metadata included; returns
+    store: Connection, source: RemoteObject, dest: str, *, exclusive: bool = False, threshold: int | None = None,
+    source_bucket: str | None = None,
+) -> str:  # fmt: skip
+    """Copy exactly ``source`` (its ETag; in ``source_bucket``, by default the
+    store's own) to ``dest`` in the store's bucket, metadata included; returns
     the new object's ETag. With ``exclusive`` only where ``dest`` is free
     (``If-None-Match: *``, DESIGN §4). Raises ConflictError when the source
     changed or (``exclusive``) ``dest`` is taken."""
     limit = store.transfer.multipart_threshold if threshold is None else threshold
+    from_bucket = source_bucket or store.bucket
     where: dict[str, Any] = {"Bucket": store.bucket, "Key": dest}
     origin: dict[str, Any] = {
-        "CopySource": {"Bucket": store.bucket, "Key": source.key},
+        "CopySource": {"Bucket": from_bucket, "Key": source.key},
         "CopySourceIfMatch": source.etag,
     }
     cond = conditions() if exclusive else {}
@@ -39,7 +42,7 @@ def copy(
             **cond, **store.sse_args(),
         )  # fmt: skip
         return str(resp["CopyObjectResult"]["ETag"])
-    head = store.call(store.client.head_object, source.key, Bucket=store.bucket, Key=source.key, IfMatch=source.etag)
+    head = store.call(store.client.head_object, source.key, Bucket=from_bucket, Key=source.key, IfMatch=source.etag)
     extra: dict[str, Any] = {"ContentType": head["ContentType"]} if head.get("ContentType") else {}
     upload_id = create_upload(store, dest, dict(head.get("Metadata", {})), **extra)
     part_size = part_size_for(source.size)

@@ -142,12 +142,12 @@ class S3Store(Bucket):
         return str(resp["ETag"])
 
     # -- writing ------------------------------------------------------------
-    def keep_copy(self, obj: RemoteObject, dest_key: str) -> None:
-        """Server-side copy of ``obj`` (exactly the version with its ETag) to a new
-        ``dest_key``, metadata included; a multipart copy at or above the
-        multipart threshold (``s3/copy.py``). Raises ConflictError when the
-        object changed meanwhile."""
-        _copy.copy(self, obj, dest_key)
+    def keep_copy(self, obj: RemoteObject, dest_key: str, source_bucket: str | None = None) -> None:
+        """Server-side copy of ``obj`` (exactly the version with its ETag; from
+        ``source_bucket``, by default this one) to a new ``dest_key`` here,
+        metadata included; a multipart copy at or above the multipart threshold
+        (``s3/copy.py``). Raises ConflictError when the object changed meanwhile."""
+        _copy.copy(self, obj, dest_key, source_bucket=source_bucket)
 
     def copy_to_free_key(self, obj: RemoteObject, dest_key: str) -> None:
         """``keep_copy`` to a key that must still be free (``If-None-Match: *``):
