@@ -341,3 +341,17 @@ def test_a_separate_archive_bucket_holds_every_archive_and_is_trusted_first(worl
     vam(j, "trust")
     vam(j, "restore", "b65", "--to", str(tmp_path / "jan"))
     assert md5(tmp_path / "jan" / "final" / "cut é.mp4") == files["final/cut é.mp4"]
+
+
+def test_tiers_apply_notify_posts_the_summary_for_cron(world: World, ssd: Path) -> None:
+    from git_vam.testing.webhook import Webhook
+
+    old_show(world)
+    hook = Webhook()
+    try:
+        vam(world.david, "tiers", "--apply", "--notify", env={"VAM_NOTIFY": hook.url})
+    finally:
+        hook.stop()
+    (body,) = hook.bodies()
+    assert body["text"].startswith("git vam tiers --apply in v-demo: 1 move(s)")
+    assert "b10-old-show: to ssd — copied to the SSD" in body["text"]
