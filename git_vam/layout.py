@@ -19,6 +19,7 @@ ENV_FILE = ".video-tools.env"  # personal settings of the existing tools (untrac
 METADATA_JSON = ".metadata.json"  # the existing tools' summary at a project prefix
 TRASH_PREFIX = ".vam-trash/"  # under stagingPrefix: versions replaced or deleted
 PROBE_PREFIX = ".vam-probe/"  # under stagingPrefix: the conditional-write probe (written, then removed)
+LOCK_PREFIX = ".vam-locks/"  # under stagingPrefix: one object per locked path (DESIGN §10)
 STATE_DIR = "vam"  # under the git dir: .git/vam/
 # the S3 storage classes an archive may go to (AWS names); the Glacier ones need a restore first
 STORAGE_CLASSES = ("STANDARD", "STANDARD_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE")

@@ -83,6 +83,7 @@ def _project_row(b: dict[str, Any], p: dict[str, Any]) -> str:
         f"{escape(f['state'])}</span> {escape(f['path'])} ({escape(human_size(f['size']))})"
         + (f" by {escape(f['uploaded_by'])} {escape(f['uploaded_at'])}" if f["uploaded_by"] else "")
         + (f" <i>{escape(f['next'])}</i>" if f["next"] else "")
+        + (f' <span class="lock">🔒 {escape(f["locked_by"])}</span>' if f.get("locked_by") else "")
         + "</li>"
         for f in files
     )

@@ -32,6 +32,7 @@ def init(
 @click.option("--force", is_flag=True, help="Resolve conflicts by uploading the local version.")
 @click.option("--delete", is_flag=True, help="Delete on S3 the files you deleted locally (recorded as tombstones).")
 @click.option("--no-commit", is_flag=True, help="Update the manifest but do not commit it.")
+@click.option("--unlock", is_flag=True, help="Then remove your locks on the files it uploaded.")
 @jobs_option
 @common
 def push(
@@ -41,6 +42,7 @@ def push(
     force: bool,
     delete: bool,
     no_commit: bool,
+    unlock: bool,
     jobs: int | None,
     quiet: bool,
     as_json: bool,
@@ -50,7 +52,7 @@ def push(
 
     PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
     PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
-    of s3-staging/.
+    of s3-staging/. A file someone else has locked (`git vam lock`) is not pushed.
     """
     from git_vam.commands import transfer
 
@@ -65,7 +67,46 @@ def push(
         no_commit=no_commit,
         quiet=quiet,
         as_json=as_json,
+        unlock=unlock,
     )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--reason", default="", help="Why (shown to the others), e.g. 'colour grade'.")
+@common
+def lock(paths: tuple[str, ...], reason: str, as_json: bool, **_: Any) -> int:
+    """Lock PROJECT/PATH… so that no one else pushes over it while you edit it.
+
+    The lock is an object on S3 created only if none exists (If-None-Match), so of
+    two people locking at once exactly one wins. Exit 1 names who holds a lock
+    already. Your own lock never blocks you; `git vam unlock` (or `push --unlock`)
+    ends it.
+    """
+    from git_vam.commands import locks_cmd
+
+    return locks_cmd.run_lock(repo_context(), paths, reason=reason, as_json=as_json)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Break another person's lock (says whose, tells vam.notify).")
+@common
+def unlock(paths: tuple[str, ...], force: bool, as_json: bool, **_: Any) -> int:
+    """Remove your lock on PROJECT/PATH… (only while it is the lock you read)."""
+    from git_vam.commands import locks_cmd
+
+    return locks_cmd.run_unlock(repo_context(), paths, force=force, as_json=as_json)
+
+
+@cli.command()
+@projects_args
+@common
+def locks(projects: tuple[str, ...], use_all: bool, as_json: bool, **_: Any) -> int:
+    """Every lock of the brand (or of PROJECT…): path, who, since when, why."""
+    from git_vam.commands import locks_cmd
+
+    return locks_cmd.run_locks(repo_context(), projects, as_json=as_json)
 
 
 @cli.command()

@@ -117,6 +117,10 @@ def _print(ctx: Context, result: list[ProjectStatus], offline: bool) -> None:
             )
             start = 2 + 2 + path_width + 2 + 10 + 2
             line(cells.rstrip(), (start, start + STATE_WIDTH, STATE_STYLE.get(f.state, "")))
+        for f in p.files:
+            if f.locked_by:
+                mine = " (you: `git vam unlock` when done)" if f.locked_by == ctx.user else ""
+                line(f"  🔒 {f.path}: locked by {f.locked_by} since {f.locked_since}{mine}")
         counts = ", ".join(f"{n} {state}" for state, n in sorted(p.summary.items(), key=lambda kv: -kv[1]))
         if counts:
             line(f"  {sum(p.summary.values())} file(s): {counts}")

@@ -45,6 +45,7 @@ def run(
     no_commit: bool = False,
     quiet: bool = False,
     as_json: bool = False,
+    unlock: bool = False,
 ) -> int:
     """Push or pull the named projects. Returns 0 when everything was done, 1 otherwise
     (a conflict, a failed transfer, a refused key or skipped file; with
@@ -54,7 +55,7 @@ def run(
     targets = ctx.targets(names, use_all or at_root, s3_only=direction == "pull", command=direction)
     result = sync(
         ctx, direction, targets, output.reporter(quiet, as_json), dry_run=dry_run or check_only, force=force,
-        delete=delete, commit=not no_commit,
+        delete=delete, commit=not no_commit, unlock=unlock,
         warn=lambda text: output.err().print(f"git vam: {printable(text)}", markup=False),
     )  # fmt: skip
     reports, committed = result.reports, result.committed

@@ -16,7 +16,7 @@ from typing import Any
 
 from git_vam import manifest as mf
 from git_vam.context import Context, open_context
-from git_vam.core import gather, tiers
+from git_vam.core import gather, locks, tiers
 from git_vam.core.status import file_rows
 from git_vam.errors import UsageError
 from git_vam.layout import CONFIG_FILE, METADATA_JSON, STAGING_DIR, TIME_FORMAT, archive_base, is_archive_key
@@ -63,6 +63,7 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
     listing = brand_listing.objects
     inv = tiers.inventory(ctx, listing=brand_listing)  # where each project is (DESIGN §8)
     where = {row.project: row for row in inv.projects}
+    held = locks.held(ctx)  # DESIGN §10: the dashboard shows locks
     by_project: dict[str, dict[str, Any]] = {}
     for rel, obj in listing.items():
         name, _, path = rel.partition("/")
@@ -88,8 +89,10 @@ def collect_brand(ctx: Context) -> dict[str, Any]:
                     "uploaded_by": row.uploaded_by,
                     "uploaded_at": row.uploaded_at,
                     "stale": (age := age_days(row.uploaded_at, now)) is not None and age > lifecycle,
+                    "locked_by": row.locked_by,
+                    "locked_since": row.locked_since,
                 }
-                for row in file_rows(ctx, view, Target(project))
+                for row in file_rows(ctx, view, Target(project), held.get(name))
             ]
             archive = (
                 view.manifest.extra.get("archive") if isinstance(view.manifest.extra.get("archive"), dict) else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from git_vam.layout import PROBE_PREFIX, TRASH_PREFIX, brand_prefix
+from git_vam.layout import LOCK_PREFIX, PROBE_PREFIX, TRASH_PREFIX, brand_prefix
 
 if TYPE_CHECKING:
     from git_vam.config import Settings
@@ -29,12 +29,14 @@ ADMIN_ACTIONS = ["s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"]
 
 def prefixes(settings: Settings) -> list[str]:
     """The key prefixes git-vam uses for this brand: staging, the S3 trash, the
-    conditional-write probe, and the archive (in its own bucket when set)."""
+    conditional-write probe, the locks, and the archive (last; in its own
+    bucket when set)."""
     staging = settings.staging_prefix
     return [
         brand_prefix(staging, settings.brand),
         f"{staging}{TRASH_PREFIX}{settings.brand}/",
         f"{staging}{PROBE_PREFIX}",
+        f"{staging}{LOCK_PREFIX}{settings.brand}/",
         brand_prefix(settings.archive_prefix, settings.brand),
     ]
 

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from git_vam import manifest as mf
-from git_vam.core import gather
+from git_vam.core import gather, locks
 from git_vam.fs import UnsafePath, printable
 from git_vam.paths import is_conflict_copy
 from git_vam.plan import FilePlan, FileState, status_label
@@ -42,6 +42,8 @@ class FileRow:
     uploaded_at: str = ""
     deleted_by: str = ""
     deleted_at: str = ""
+    locked_by: str = ""  # DESIGN §10: who holds a lock on the path, and since when
+    locked_since: str = ""
 
     @property
     def size(self) -> int | None:
@@ -104,6 +106,7 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
     result: list[ProjectStatus] = []
     with ctx.state:
         listings = {} if offline else gather.list_remote(ctx, projects)
+        held = {} if offline or not projects else locks.held(ctx, [p.name for p in projects])
         for project in projects:
             try:
                 listing: Listing
@@ -117,7 +120,7 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
                 result.append(ProjectStatus(project.name, problems=[exc.message]))
                 continue
             records = mf.archive_records(view.manifest)
-            files = file_rows(ctx, view, by_name[project.name])
+            files = file_rows(ctx, view, by_name[project.name], held.get(project.name))
             files.sort(key=lambda f: f.path)
             problems = [f"skipped {printable(s.rel)}: {s.reason}" for s in view.skipped]
             problems += [f"refused S3 key {printable(k)}: it would land outside s3-staging/" for k in view.refused]
@@ -134,9 +137,12 @@ def status(ctx: Context, targets: list[Target], *, offline: bool = False) -> lis
     return result
 
 
-def file_rows(ctx: Context, view: gather.View, target: Target) -> list[FileRow]:
+def file_rows(
+    ctx: Context, view: gather.View, target: Target, held: dict[str, locks.Lock] | None = None
+) -> list[FileRow]:
     """One row per staging file of ``target``, its conflict copies included
-    (status and the dashboard read these same rows)."""
+    (status and the dashboard read these same rows); ``held``: the project's
+    locks by path, shown on their rows (a locked path with no file gets one)."""
     project = view.project
     archived = mf.archived_md5s(view.manifest)
     partial = _partial(ctx, view)
@@ -155,6 +161,10 @@ def file_rows(ctx: Context, view: gather.View, target: Target) -> list[FileRow]:
                 tombstone.deleted_by if tombstone else "", tombstone.deleted_at if tombstone else "",
             )
         )  # fmt: skip
+    for row in files:
+        lock = (held or {}).get(row.path)
+        if lock is not None:
+            row.locked_by, row.locked_since = lock.who, lock.since
     for rel in conflict_copies(project.staging):
         if target.covers(rel):
             size = (project.staging / rel).lstat().st_size

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from git_vam import git
 from git_vam import manifest as mf
-from git_vam.core import execute, gather, notify, probe, record
+from git_vam.core import execute, gather, locks, notify, probe, record
 from git_vam.core.report import Outcome, Reporter
 from git_vam.core.status import file_state
 from git_vam.errors import UsageError, VamError
@@ -37,6 +37,7 @@ class ProjectReport:
     manifest_changed: bool = False
     # what a push did to S3: [{"path", "size", "md5", "action": "upload" | "delete"}]
     changes: list[dict[str, Any]] = field(default_factory=list)
+    unlocked: list[str] = field(default_factory=list)  # push --unlock: your locks it removed
 
     def failed(self) -> bool:
         return any(not o.ok for o in self.outcomes) or any(p.is_conflict for p in self.planned) or bool(self.notes)
@@ -58,6 +59,7 @@ class ProjectReport:
             ],
             "problems": self.notes,
             "manifest_changed": self.manifest_changed,
+            "unlocked": self.unlocked,
         }
 
 
@@ -89,6 +91,7 @@ def sync(
     only: Callable[[gather.View, FilePlan], bool] | None = None,
     max_size: int | None = None,
     write_manifest: bool = True,
+    unlock: bool = False,
 ) -> SyncResult:
     """Push (``direction="push"``) or pull the targets. Raises VamError before any
     local work when S3 cannot be listed (credentials, bucket, network); a problem
@@ -96,7 +99,10 @@ def sync(
     ``listings`` (by project name) spares the listing when the caller has one.
     ``only`` keeps the planned items it accepts; items whose S3 object is over
     ``max_size`` bytes go to ``ProjectReport.too_big`` instead. Without
-    ``write_manifest`` (the hooks) only the base records are saved."""
+    ``write_manifest`` (the hooks) only the base records are saved. A push
+    never uploads or deletes a file another person has locked (DESIGN §10: a
+    conflict naming the holder); with ``unlock`` your own locks on the files it
+    uploaded are removed after the upload."""
     by_name = {t.project.name: t for t in targets}
     if direction == "push" and not dry_run and commit and ctx.settings.auto_commit:
         astray = git.cannot_commit_here(ctx.root)
@@ -111,6 +117,7 @@ def sync(
     with ctx.state:
         if listings is None:
             listings = gather.list_remote(ctx, [t.project for t in targets]) if targets else {}
+        held = locks.held(ctx, [t.project.name for t in targets]) if direction == "push" and targets else {}
         for target in targets:
             project = target.project
             report = ProjectReport(project.name)
@@ -128,6 +135,8 @@ def sync(
                 if target.covers(i.rel) and (only is None or only(view, i))
             ]
             items = _settle(view, items)
+            if held.get(project.name):
+                items = _respect_locks(ctx, held[project.name], items)
             if max_size is not None:
                 report.too_big = [i for i in items if i.remote and i.remote.size > max_size]
                 items = [i for i in items if i not in report.too_big]
@@ -163,6 +172,11 @@ def sync(
                 record.save_base(ctx, view)
             if direction == "push":
                 report.changes = _changes(view, outcomes)
+            if unlock and direction == "push":
+                mine = held.get(view.project.name, {})
+                sent = [o.item.rel for o in outcomes if o.ok and o.item.action is Action.UPLOAD]
+                release = [f"{view.project.name}/{rel}" for rel in sent if rel in mine and mine[rel].who == ctx.user]
+                report.unlocked = [r["path"] for r in locks.unlock(ctx, release) if r["state"] == "unlocked"]
             if direction == "push" and any(
                 o.ok and o.item.action in (Action.UPLOAD, Action.DELETE_REMOTE) for o in outcomes
             ):
@@ -183,6 +197,21 @@ def sync(
                 for warning in notify.send(ctx.settings.notify, body):
                     warn(warning)
     return result
+
+
+def _respect_locks(ctx: Context, held: dict[str, locks.Lock], items: list[FilePlan]) -> list[FilePlan]:
+    """Uploads and deletes of files another person has locked become conflicts
+    naming the holder (DESIGN §10); your own locks never block you."""
+
+    def blocked(item: FilePlan) -> FilePlan:
+        lock = held.get(item.rel)
+        if lock is None or lock.who == ctx.user or item.action not in (Action.UPLOAD, Action.DELETE_REMOTE):
+            return item
+        why = f" ({lock.reason})" if lock.reason else ""
+        text = f"locked by {lock.who} since {lock.since}{why}: not pushed; push when they unlock it"
+        return replace(item, action=Action.CONFLICT, reason=text)
+
+    return [blocked(i) for i in items]
 
 
 CLEANED_UP = "cleaned up"  # the reason of an item settled on purpose (``_settle``)
