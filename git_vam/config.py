@@ -95,6 +95,7 @@ class Settings:
     auto_commit: bool = _key("true", parse_bool)
     lifecycle_days: int = _key("90", parse_int, "S3_STAGING_CLEANUP_DAYS")
     archive_glacier_days: int = _key("30", parse_int)
+    trash_days: int = _key("30", parse_int)  # days a replaced or deleted version stays in the S3 trash
     # Four streams fill a typical home uplink without starving it; more only
     # helps on fast links (measured in benchmarks/).
     jobs: int = _key("4", parse_int)

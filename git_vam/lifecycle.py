@@ -7,21 +7,27 @@ Rules (IDs start with ``git-vam-`` so they can be told apart):
 - ``git-vam-abort-multipart``: unfinished multipart uploads are aborted after
   7 days (their parts are billed until then);
 - ``git-vam-archive-glacier``: archive objects move to GLACIER after
-  ``vam.archiveGlacierDays``.
+  ``vam.archiveGlacierDays``;
+- ``git-vam-trash-expiry``: versions kept in the S3 trash (every replaced or
+  deleted version, DESIGN §10) expire after ``vam.trashDays``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from git_vam.layout import TRASH_PREFIX
+
 PREFIX = "git-vam-"
 ABORT_DAYS = 7
 
 
 def wanted_rules(
-    staging_prefix: str, archive_prefix: str, lifecycle_days: int, glacier_days: int
+    staging_prefix: str, archive_prefix: str, lifecycle_days: int, glacier_days: int, trash_days: int = 30
 ) -> list[dict[str, Any]]:
-    """The rules in S3's PutBucketLifecycleConfiguration shape, sorted by ID."""
+    """The rules in S3's PutBucketLifecycleConfiguration shape, sorted by ID.
+    Where two rules cover a key (the trash is under the staging prefix) S3
+    applies the earlier expiration (AWS: "Lifecycle configuration conflicts")."""
     return [
         {
             "ID": f"{PREFIX}abort-multipart",
@@ -40,6 +46,12 @@ def wanted_rules(
             "Filter": {"Prefix": staging_prefix},
             "Status": "Enabled",
             "Expiration": {"Days": lifecycle_days},
+        },
+        {
+            "ID": f"{PREFIX}trash-expiry",
+            "Filter": {"Prefix": f"{staging_prefix}{TRASH_PREFIX}"},
+            "Status": "Enabled",
+            "Expiration": {"Days": trash_days},
         },
     ]
 

@@ -17,6 +17,7 @@ def test_cost_matches_a_hand_computation(world: World) -> None:
         ("archive/v-demo/b00-b49/b40.tar", 5 * mb, "GLACIER"),
         ("archive/v-demo/misc/old.tar", 4 * mb, "DEEP_ARCHIVE"),
         ("logs/access.log", 1 * mb, "STANDARD"),
+        ("staging/.vam-trash/v-demo/p1/raw.mp4.20261201T000000Z.abc", 1 * mb, "STANDARD"),
     ]
     for key, size, cls in planted:
         s3.put_object(Bucket=world.bucket, Key=key, Body=b"\0" * size, StorageClass=cls)
@@ -25,17 +26,18 @@ def test_cost_matches_a_hand_computation(world: World) -> None:
     assert rows[("staging", "STANDARD")]["bytes"] == 5 * mb and rows[("staging", "STANDARD")]["objects"] == 2
     assert rows[("archive", "GLACIER")]["bytes"] == 5 * mb
     assert rows[("other", "STANDARD")]["objects"] == 1
+    assert rows[("trash", "STANDARD")]["bytes"] == 1 * mb  # versions kept by pushes (DESIGN §10)
     # by hand: GB-months × list price
-    expected = (5 * 0.023 + 5 * 0.0036 + 4 * 0.00099 + 1 * 0.023) / 1000
+    expected = (6 * 0.023 + 5 * 0.0036 + 4 * 0.00099 + 1 * 0.023) / 1000
     assert data["usd_per_month"] == pytest.approx(expected, rel=1e-6)
-    assert data["usd_download_all_once"] == pytest.approx(15 / 1000 * 0.09, rel=1e-6)
+    assert data["usd_download_all_once"] == pytest.approx(16 / 1000 * 0.09, rel=1e-6)
     # prices can be overridden in .vamconfig
     vam(world.david, "config")  # still readable
     conf = world.david / ".vamconfig"
     conf.write_text(conf.read_text() + "\tprices = STANDARD=1 egress=2\n")
     data = json.loads(vam(world.david, "cost", "--json").stdout)
-    assert data["usd_per_month"] == pytest.approx((6 * 1 + 5 * 0.0036 + 4 * 0.00099) / 1000, rel=1e-6)
-    assert data["usd_download_all_once"] == pytest.approx(15 / 1000 * 2, rel=1e-6)
+    assert data["usd_per_month"] == pytest.approx((7 * 1 + 5 * 0.0036 + 4 * 0.00099) / 1000, rel=1e-6)
+    assert data["usd_download_all_once"] == pytest.approx(16 / 1000 * 2, rel=1e-6)
     assert "per month" in vam(world.david, "cost").stdout
 
 

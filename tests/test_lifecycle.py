@@ -23,16 +23,19 @@ def test_show_apply_merge_idempotent(world: World) -> None:
     assert "The server refused git-vam-archive-glacier; the other rules were applied." in out.stdout
     first = rules(world)
     ids = sorted(r["ID"] for r in first)
-    assert ids == ["git-vam-abort-multipart", "git-vam-staging-expiry", "keep-logs-30d"]
+    assert ids == ["git-vam-abort-multipart", "git-vam-staging-expiry", "git-vam-trash-expiry", "keep-logs-30d"]
     assert next(r for r in first if r["ID"] == "keep-logs-30d")["Expiration"] == {"Days": 30}
     vam(world.david, "lifecycle", "--apply", code=1)
     assert rules(world) == first  # a second apply changes nothing
     state = json.loads(vam(world.david, "lifecycle", "--json").stdout)["state"]
     assert state == {"git-vam-abort-multipart": "present", "git-vam-archive-glacier": "missing",
-                     "git-vam-staging-expiry": "present"}  # fmt: skip
+                     "git-vam-staging-expiry": "present", "git-vam-trash-expiry": "present"}  # fmt: skip
 
 
 def test_days_follow_the_settings(world: World) -> None:
     vam(world.david, "lifecycle", "--apply", code=1, env={"VAM_LIFECYCLE_DAYS": "14"})
     expiry = next(r for r in rules(world) if r["ID"] == "git-vam-staging-expiry")
     assert expiry["Expiration"] == {"Days": 14}
+    vam(world.david, "lifecycle", "--apply", code=1, env={"VAM_TRASH_DAYS": "7"})
+    trash = next(r for r in rules(world) if r["ID"] == "git-vam-trash-expiry")
+    assert trash["Expiration"] == {"Days": 7} and trash["Filter"]["Prefix"] == "staging/.vam-trash/"

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from git_vam import manifest as mf
 from git_vam import pricing
 from git_vam.core.ssd import ssd_record
+from git_vam.layout import TRASH_PREFIX
 from git_vam.projects import Project, all_projects
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def estimate(ctx: Context) -> dict[str, Any]:
-    """Bytes and object counts by area (staging, archive, other) and storage class,
+    """Bytes and object counts by area (staging, trash, archive, other) and storage class,
     the monthly storage estimate and the cost of downloading everything once (USD)."""
     storage, egress = pricing.table(ctx.settings.prices)
     staging, archive = ctx.settings.staging_prefix, ctx.settings.archive_prefix
@@ -27,7 +28,10 @@ def estimate(ctx: Context) -> dict[str, Any]:
         if in_archive_bucket:
             area = "archive"
         else:
-            area = "staging" if key.startswith(staging) else "archive" if key.startswith(archive) else "other"
+            area = (
+                "trash" if key.startswith(staging + TRASH_PREFIX)  # kept versions (DESIGN §10)
+                else "staging" if key.startswith(staging) else "archive" if key.startswith(archive) else "other"
+            )  # fmt: skip
         row = rows.setdefault((area, cls), {"area": area, "storage_class": cls, "objects": 0, "bytes": 0})
         row["objects"] += 1
         row["bytes"] += size
@@ -51,7 +55,7 @@ def scenarios(ctx: Context, estimated: dict[str, Any]) -> dict[str, Any]:
     everything in Glacier Deep Archive; and the hybrid the tier policy reaches,
     where staging stays Standard, every archived or SSD-held project ends as an S3
     archive in GLACIER (the lifecycle rule's class) and the SSD itself is free."""
-    staging = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "staging")
+    staging = sum(r["bytes"] for r in estimated["rows"] if r["area"] in ("staging", "trash"))
     archived = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "archive")
     other = sum(r["bytes"] for r in estimated["rows"] if r["area"] == "other")
     ssd_only = 0

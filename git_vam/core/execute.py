@@ -174,11 +174,11 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
     uploaded_at = utc_now()
     metadata = object_metadata(ctx.user, uploaded_at, iso_from_ts(st.st_mtime))
     kept = ""
-    if item.replace and remote is not None:
-        # --force replaces someone else's version: keep it on S3 first (server-side,
-        # no transfer over the user's link), outside every project prefix.
-        # Named by time and the kept version's own ETag: two replacements in
-        # one second must not land on one key.
+    if remote is not None:
+        # every replaced version is kept on S3 first (DESIGN §10: earlier versions
+        # stay retrievable for vam.trashDays): a server-side copy, no transfer over
+        # the user's link, outside every project prefix. Named by time and the
+        # kept version's own ETag: two replacements in one second never share a key.
         kept = trash_key(ctx, view.project.name, rel, remote)
         try:
             ctx.store.keep_copy(remote, kept)
@@ -212,7 +212,7 @@ def _upload(ctx: Context, view: View, item: FilePlan, reporter: Reporter, thresh
         uploaded_at=uploaded_at,
         mtime=metadata["mtime"],
     )
-    message = f"uploaded (S3's previous version kept at {kept})" if kept else "uploaded"
+    message = f"uploaded (S3's previous version kept at {kept})" if kept and item.replace else "uploaded"
     return Outcome(item, True, message, local.size, local=local, remote=uploaded, base=replace(local, etag=etag))
 
 

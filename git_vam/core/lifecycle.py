@@ -37,7 +37,9 @@ def lifecycle(ctx: Context, *, apply: bool) -> LifecycleState:
     staging rules to the staging bucket. Raises VamError when a bucket cannot be
     read or written."""
     s = ctx.settings
-    wanted = policy.wanted_rules(s.staging_prefix, s.archive_prefix, s.lifecycle_days, s.archive_glacier_days)
+    wanted = policy.wanted_rules(
+        s.staging_prefix, s.archive_prefix, s.lifecycle_days, s.archive_glacier_days, s.trash_days
+    )
     if ctx.archive_store is ctx.store:
         return _one_bucket(ctx.store, wanted, apply)
     for_archive = [r for r in wanted if r.get("Filter", {}).get("Prefix") == s.archive_prefix]
