@@ -17,11 +17,15 @@ from pathlib import Path
 from git_vam.fs import safe_rel
 from git_vam.layout import METADATA_JSON
 
-__all__ = ["OS_JUNK", "Skipped", "conflict_name", "is_conflict_copy", "portability", "safe_rel", "scan"]
+__all__ = [
+    "OS_JUNK", "Skipped", "conflict_name", "is_conflict_copy", "is_version_copy", "portability", "safe_rel", "scan",
+    "version_name",
+]  # fmt: skip
 
 # Files the operating system drops into folders; never shared.
 OS_JUNK = {".DS_Store", "Thumbs.db", "desktop.ini"}
 CONFLICT_RE = re.compile(r"\.conflict-[^/]+-\d{8}T\d{6}(\.[^./]*)?$")
+VERSION_RE = re.compile(r"\.v[0-9a-f]{8}(\.[^./]*)?$")  # an earlier version fetched beside the file (DESIGN §10)
 
 
 def conflict_name(rel: str, user: str, stamp: str) -> str:
@@ -43,6 +47,21 @@ def is_conflict_copy(rel: str) -> bool:
     return bool(CONFLICT_RE.search(rel))
 
 
+def version_name(rel: str, md5: str) -> str:
+    """``edited.mp4`` → ``edited.v1a2b3c4d.mp4``: where ``pull --version`` puts an
+    earlier version beside the file (never over it; never pushed)."""
+    head, _, name = rel.rpartition("/")
+    stem, dot, ext = name.rpartition(".")
+    if not dot or not stem:
+        stem, ext = name, ""
+    new = f"{stem}.v{md5[:8]}" + (f".{ext}" if ext else "")
+    return f"{head}/{new}" if head else new
+
+
+def is_version_copy(rel: str) -> bool:
+    return bool(VERSION_RE.search(rel))
+
+
 @dataclass(frozen=True)
 class Skipped:
     """A local entry the scan left out, with the reason shown to the user."""
@@ -54,7 +73,7 @@ class Skipped:
 def scan(staging: Path) -> tuple[dict[str, Path], list[Skipped]]:
     """Files to share under ``staging`` as ``({nfc_rel: path}, skipped)``.
 
-    Leaves out OS junk and conflict copies silently; symlinks that lead out of
+    Leaves out OS junk, conflict copies and fetched earlier versions silently; symlinks that lead out of
     ``staging`` and unreadable entries are reported in ``skipped``.
     """
     files: dict[str, Path] = {}
@@ -78,7 +97,7 @@ def scan(staging: Path) -> tuple[dict[str, Path], list[Skipped]]:
         for name in sorted(filenames):
             p = base / name
             rel = p.relative_to(staging).as_posix()
-            if name in OS_JUNK or name.startswith("._") or is_conflict_copy(rel):
+            if name in OS_JUNK or name.startswith("._") or is_conflict_copy(rel) or is_version_copy(rel):
                 continue
             try:
                 rel.encode("utf-8")

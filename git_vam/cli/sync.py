@@ -115,6 +115,9 @@ def locks(projects: tuple[str, ...], use_all: bool, as_json: bool, **_: Any) -> 
 @click.option("--check-only", is_flag=True, help="Report what would download; exit 1 if anything would.")
 @click.option("--force", is_flag=True, help="Resolve conflicts by taking S3's version (yours goes to the trash).")
 @click.option("--delete", is_flag=True, help="Move to the trash local files that were deleted on S3.")
+@click.option("--version", "version", metavar="MD5|COMMIT",
+              help="An earlier version `git vam log` lists, written beside the file as NAME.vMD5.EXT.")  # fmt: skip
+@click.option("--to", "to", type=click.Path(file_okay=False), help="With --version: write it into DIR instead.")
 @jobs_option
 @common
 def pull(
@@ -124,6 +127,8 @@ def pull(
     check_only: bool,
     force: bool,
     delete: bool,
+    version: str | None,
+    to: str | None,
     jobs: int | None,
     quiet: bool,
     as_json: bool,
@@ -136,9 +141,19 @@ def pull(
     PROJECT is a folder name or a unique prefix (b65); none means the project you are in.
     PROJECT/PATH (or a path inside the project folder) limits it to that file or folder
     of s3-staging/.
+
+    With --version MD5|COMMIT, PROJECT/PATH's earlier version comes back from wherever
+    a copy is left (the current object, the S3 trash, an archive), verified by its MD5,
+    beside the file (never over it) or into --to DIR.
     """
     from git_vam.commands import transfer
 
+    if version or to:
+        if not version or len(projects) != 1:
+            raise click.UsageError("--version needs one PROJECT/PATH (and --to only goes with --version).")
+        from git_vam.commands import versions_cmd
+
+        return versions_cmd.run(repo_context(jobs), projects[0], version, to, as_json=as_json)
     return transfer.run(
         repo_context(jobs),
         "pull",

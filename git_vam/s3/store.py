@@ -170,6 +170,11 @@ class S3Store(Bucket):
                 for item in page.get("Contents", []):
                     yield str(item["Key"]), int(item["Size"]), str(item.get("StorageClass") or "STANDARD")
 
+    def stream(self, key: str) -> Any:
+        """The body of ``key`` as a file-like object read as it arrives (a tar
+        read member by member, never stored whole)."""
+        return self.call(self.client.get_object, key, Bucket=self.bucket, Key=key)["Body"]
+
     def head_key(self, key: str) -> dict[str, Any]:
         """The raw HEAD answer for ``key`` (ContentLength, ETag, StorageClass, Restore, Metadata)."""
         return dict(self.call(self.client.head_object, key, Bucket=self.bucket, Key=key))

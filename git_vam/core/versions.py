@@ -1,0 +1,176 @@
+"""Earlier versions of a staging file (DESIGN §10): any version ``git vam log``
+lists, fetched from wherever a copy still exists, verified by its MD5, and
+written beside the file as ``NAME.vMD5PREFIX.EXT`` (or into ``--to DIR``),
+never over the current file.
+
+Where a version can be: the current object; the S3 trash (every push that
+replaced or deleted it kept it there, for ``vam.trashDays``); a member of a
+verified archive (read from the tar as it streams, never stored whole).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tarfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from git_vam import fs
+from git_vam import manifest as mf
+from git_vam.context import Context
+from git_vam.core.history import Change, history
+from git_vam.core.remote_trash import parse, trash_prefix
+from git_vam.errors import UsageError, VamError
+from git_vam.layout import STAGING_DIR
+from git_vam.paths import version_name
+from git_vam.projects import Project, Target
+from git_vam.s3.model import RemoteObject
+
+GLACIER = ("GLACIER", "DEEP_ARCHIVE")
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one version can be read: ``where`` (``current``, ``S3 trash`` or
+    ``archive``), the object's ``key`` and, for an archive, the ``member`` path."""
+
+    where: str
+    key: str
+    size: int = 0
+    etag: str = ""
+    member: str = ""
+    storage_class: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"where": self.where, "key": self.key, "member": self.member, "storage_class": self.storage_class}
+
+
+def one_file(ctx: Context, text: str) -> tuple[Project, str]:
+    """``PROJECT/PATH`` → the project and the path inside ``s3-staging/``. Raises
+    UsageError unless it names exactly one file."""
+    (target,) = ctx.targets((text,), False, command="pull")
+    if len(target.paths) != 1:
+        raise UsageError(f"--version needs one file: PROJECT/PATH, not {fs.printable(text)}.",
+                         "e.g. git vam pull b65/edited.mp4 --version 1a2b3c4d")  # fmt: skip
+    return target.project, target.paths[0]
+
+
+def pick(changes: list[Change], wanted: str) -> Change:
+    """The upload ``wanted`` names: an MD5 or a commit (a unique prefix of at
+    least 6 hex digits of either). Raises UsageError naming the choices."""
+    wanted = wanted.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{6,40}", wanted):
+        raise UsageError(f"--version {fs.printable(wanted)} is not an MD5 or a commit.",
+                         "Use the MD5 or commit `git vam log` shows (at least 6 hex digits).")  # fmt: skip
+    uploads = [c for c in changes if c.action == "upload"]
+    found = {c.md5: c for c in uploads if c.md5.startswith(wanted)}
+    if not found:
+        found = {c.md5: c for c in uploads if c.commit.startswith(wanted) or wanted.startswith(c.commit)}
+    if len(found) != 1:
+        shown = ", ".join(f"{c.md5[:8]} ({c.commit})" for c in uploads[:8]) or "none"
+        what = "matches several versions" if found else "is no version `git vam log` lists"
+        raise UsageError(f"--version {wanted} {what}; versions: {shown}.", "Give more digits of the MD5.")
+    return next(iter(found.values()))
+
+
+def sources(ctx: Context, project: Project, rel: str, md5: str) -> list[Source]:
+    """Every place that still holds the version with ``md5``, best first."""
+    out: list[Source] = []
+    current = ctx.store.find(RemoteObject(key=ctx.staging_prefix(project.name) + rel, rel=rel, size=0))
+    if current is not None and current.md5 == md5:
+        out.append(Source("current", current.key, current.size, current.etag))
+    prefix = f"{trash_prefix(ctx)}{project.name}/{rel}."
+    for key, size, _ in ctx.store.list_keys(prefix):
+        kept = parse(ctx, key, size)
+        if kept is None or kept.rel != rel:
+            continue
+        obj = ctx.store.find(RemoteObject(key=key, rel=rel, size=size))
+        if obj is not None and obj.md5 == md5:
+            out.append(Source("S3 trash", key, obj.size, obj.etag))
+    member = f"{STAGING_DIR}/{rel}"
+    for record in reversed(mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))):
+        if record.members.get(member, {}).get("md5") == md5:
+            out.append(Source("archive", record.key, record.size, record.etag, member, record.storage_class))
+    return out
+
+
+def retrievable(ctx: Context, project: Project, changes: list[Change]) -> dict[str, str]:
+    """``{md5: where}`` for the uploads in ``changes``: ``current``, ``S3 trash``,
+    ``archive`` (one listing of the file's trash keys, a HEAD of each)."""
+    out: dict[str, str] = {}
+    for rel in sorted({c.rel for c in changes}):
+        for change in (c for c in changes if c.rel == rel and c.action == "upload" and c.md5 not in out):
+            found = sources(ctx, project, rel, change.md5)
+            out[change.md5] = found[0].where if found else ""
+    return out
+
+
+def fetch(ctx: Context, text: str, wanted: str, to: Path | None = None) -> dict[str, Any]:
+    """``pull PROJECT/PATH --version MD5|COMMIT [--to DIR]``: the version written
+    beside the file as ``NAME.vMD5PREFIX.EXT`` (or into ``to``), verified by its
+    MD5. Returns ``{"project", "path", "md5", "commit", "from", "to", "state"}``
+    (state ``fetched`` or ``already there``). Raises UsageError for an unknown
+    version, VamError when no copy is left or the one read is damaged."""
+    project, rel = one_file(ctx, text)
+    changes = [c for c in history(ctx, Target(project, (rel,)), None) if c.rel == rel]
+    change = pick(changes, wanted)
+    found = sources(ctx, project, rel, change.md5)
+    readable = [s for s in found if s.storage_class not in GLACIER]
+    if not readable:
+        why = "only in a Glacier archive: `git vam restore` it first" if found else "no copy of it is left on S3"
+        raise VamError(f"{project.name}/{fs.printable(rel)} version {change.md5[:8]}: {why}.",
+                       "`git vam log` shows which versions can still be fetched.")  # fmt: skip
+    base = to.resolve() if to else project.staging
+    name = version_name(rel, change.md5) if not to else version_name(rel.rpartition("/")[2], change.md5)
+    base.mkdir(parents=True, exist_ok=True)
+    dest = base / name
+    result = {"project": project.name, "path": rel, "md5": change.md5, "commit": change.commit,
+              "from": readable[0].to_json(), "to": str(dest)}  # fmt: skip
+    if fs.is_real_file(dest, base) and ctx.state.md5(dest) == change.md5:
+        return {**result, "state": "already there"}
+    ctx.state.tmp_dir.mkdir(parents=True, exist_ok=True)
+    tmp = ctx.state.tmp_dir / f"version-{uuid.uuid4().hex}"
+    try:
+        got = _read(ctx, readable[0], rel, change.md5, tmp)
+        if got != change.md5:
+            raise VamError(f"The copy in {readable[0].where} arrived damaged (MD5 {got}).", "Run it again.")
+        try:
+            fs.place(tmp, base, name, keep=ctx.state.trash_path(project.name, name, "pull-version"))
+        except fs.UnsafePath as exc:
+            raise VamError(exc.message, "Move it aside and run this again.") from None
+    finally:
+        fs.discard_download(tmp)
+    return {**result, "state": "fetched"}
+
+
+def _read(ctx: Context, source: Source, rel: str, md5: str, tmp: Path) -> str:
+    """Bring ``source`` to ``tmp``; returns the MD5 of what arrived."""
+    if not source.member:
+        obj = RemoteObject(key=source.key, rel=rel, size=source.size, etag=source.etag, md5=md5)
+        return ctx.store.download(obj, tmp)
+    store = ctx.archive_store
+    body = store.stream(source.key)
+    digest = hashlib.md5()
+    with tarfile.open(fileobj=body, mode="r|") as tar:
+        for info in tar:
+            if info.name != source.member:
+                continue
+            if not info.isreg():
+                break
+            member = tar.extractfile(info)
+            if member is None:
+                break
+            with open(tmp, "xb") as out:
+                while chunk := member.read(8 * 1024**2):
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            return digest.hexdigest()
+    raise VamError(
+        f"{fs.printable(source.member)} is not in {fs.printable(source.key)}.", "The archive record is wrong."
+    )
