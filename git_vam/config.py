@@ -108,6 +108,8 @@ class Settings:
     multipart_threshold: int = _key("64MB", parse_size)
     # Webhooks told after a push that uploaded or deleted something (DESIGN §3).
     notify: tuple[str, ...] = _key("", parse_urls, multi=True)
+    # A desktop notification when the watcher brings files (DESIGN §10; personal).
+    desktop_notify: bool = _key("false", parse_bool)
     # The storage tiers (DESIGN §8): the external drive, and when an idle project moves.
     ssd_base: str | None = _key(None, parse_path, "SSD_BASE")
     ssd_after: int = _key("90d", parse_age)  # seconds idle before local → SSD
@@ -169,7 +171,7 @@ KEY_BY_LOWER = {k.name.lower(): k for k in KEYS}
 # Never taken from the tracked .vamconfig (DESIGN §6): who you are and how much of
 # your link git-vam may use are yours, not something a commit can set; so is the
 # path of your drive (a path on this machine: a commit must not choose where we write).
-PERSONAL = ("user", "jobs", "maxBandwidth", "ssdBase")
+PERSONAL = ("user", "jobs", "maxBandwidth", "ssdBase", "desktopNotify")
 # Where data goes: a change of these in .vamconfig stops transfers until `git vam trust`.
 DESTINATION = (
     "endpoint", "bucket", "archiveBucket", "stagingPrefix", "archivePrefix", "region", "sse", "kmsKeyId", "notify",

@@ -193,7 +193,7 @@ def test_key_table_is_the_settings_fields_and_names_every_design_key() -> None:
         "brand", "bucket", "endpoint", "jobs", "kmsKeyId", "lifecycleDays", "maxBandwidth", "maxFileSize",
         "multipartThreshold", "notify", "prices", "region", "sse", "stagingPrefix", "user", "videoExtensions",
         "ssdBase", "ssdAfter", "archiveAfter", "ssdRetentionDays", "budget", "archiveBucket",  # DESIGN §8
-        "trashDays",  # DESIGN §10
+        "trashDays", "desktopNotify",  # DESIGN §10
     }  # fmt: skip
     assert config.KEY_BY_LOWER["maxfilesize"].attr == "max_file_size"
     assert config.KEY_BY_LOWER["maxfilesize"].env_var == "VAM_MAX_FILE_SIZE"

@@ -237,18 +237,30 @@ def share(target: str, expires: str, as_json: bool, **_: Any) -> int:
 @projects_args
 @click.option("--interval", default="60s", show_default=True, help="Time between rounds (30s, 5m, 1h).")
 @click.option("--once", is_flag=True, help="One round, then exit (for cron and tests).")
+@click.option("--install-service", is_flag=True,
+              help="Write a per-user systemd unit (Linux) or launchd agent (macOS) running it here.")  # fmt: skip
+@click.option("--uninstall-service", is_flag=True, help="Remove that unit or agent.")
 @common
 def watch(
-    projects: tuple[str, ...], use_all: bool, interval: str, once: bool, quiet: bool, as_json: bool, **_: Any
-) -> int:
+    projects: tuple[str, ...], use_all: bool, interval: str, once: bool, install_service: bool,
+    uninstall_service: bool, quiet: bool, as_json: bool, **_: Any,
+) -> int:  # fmt: skip
     """Keep s3-staging/ pulled: every interval, one listing of S3, then the pull of what changed.
 
     Never deletes a local file and never overwrites a local change (a file changed on
-    both sides gets S3's version saved beside it). Ctrl-C stops it. At the repository
-    root (or with --all) it watches every project.
+    both sides gets S3's version saved beside it). Ctrl-C or SIGTERM stops it. At the
+    repository root (or with --all) it watches every project. With vam.desktopNotify
+    each arrival is also a desktop notification.
+
+    --install-service makes it run by itself, for this repository, every --interval
+    (prints how to start and stop it and where its log is).
     """
     from git_vam.commands import watch as cmd
 
+    if install_service or uninstall_service:
+        if install_service and uninstall_service or once or projects:
+            raise click.UsageError("--install-service / --uninstall-service take only --interval.")
+        return cmd.run_service(repo_context(), install=install_service, interval=interval, as_json=as_json)
     return cmd.run(repo_context(), projects, use_all=use_all, interval=interval, once=once, quiet=quiet,
                    as_json=as_json)  # fmt: skip
 

@@ -10,6 +10,7 @@ from types import FrameType
 
 from git_vam import output
 from git_vam.context import Context
+from git_vam.core import service
 from git_vam.core.watch import PULLED, watch
 from git_vam.errors import EXIT_INCOMPLETE, EXIT_OK, UsageError
 from git_vam.fs import printable
@@ -83,6 +84,12 @@ def run(
                 )
                 continue
             stamp = time.strftime("%H:%M:%S")
+            if ctx.settings.desktop_notify:
+                arrived = [f"{r.project}/{o.item.rel}" for r in result.reports for o in r.outcomes
+                           if o.ok and o.item.action in PULLED]  # fmt: skip
+                if arrived:
+                    more = f" and {len(arrived) - 3} more" if len(arrived) > 3 else ""
+                    service.desktop_notify(f"git vam: {len(arrived)} file(s) arrived", ", ".join(arrived[:3]) + more)
             for report in result.reports:
                 for o in report.outcomes:
                     if o.item.action in PULLED or not o.ok:
@@ -101,3 +108,34 @@ def run(
     elif once and not rounds and not quiet:
         err.print("Nothing new on S3.", markup=False)
     return EXIT_INCOMPLETE if once and failed else EXIT_OK
+
+
+def run_service(ctx: Context, *, install: bool, interval: str, as_json: bool) -> int:
+    """Write (or remove) this repository's watcher service and say how to run it."""
+    try:
+        seconds = parse_seconds(interval)
+    except ValueError as exc:
+        raise UsageError(f"--interval: {exc}.", "Use e.g. --interval 5m.") from None
+    if install:
+        found, there = service.install(ctx, seconds), True
+    else:
+        found, there = service.uninstall(ctx)
+    start, stop = " ".join(found.start), " ".join(found.stop)
+    if as_json:
+        output.print_json({"kind": found.kind, "name": found.name, "file": str(found.path), "installed": install,
+                           "was_there": there, "start": start, "stop": stop, "logs": found.logs})  # fmt: skip
+        return EXIT_OK
+    con = output.out()
+    if not install:
+        con.print(f"{'Removed' if there else 'No service file at'} {printable(found.path)}.", markup=False)
+        if there:
+            con.print(f"If it still runs, stop it:  {stop}", markup=False)
+        return EXIT_OK
+    con.print(f"Wrote the {found.kind} {'unit' if found.kind == 'systemd' else 'agent'} {printable(found.path)}",
+              markup=False)  # fmt: skip
+    con.print(f"  start (and at every login):  {start}", markup=False)
+    con.print(f"  stop:                        {stop}", markup=False)
+    con.print(f"  its log:                     {found.logs}", markup=False)
+    if found.kind == "systemd":
+        con.print("  to run it while you are logged out:  loginctl enable-linger $USER", markup=False)
+    return EXIT_OK
