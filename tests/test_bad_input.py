@@ -71,9 +71,11 @@ def test_all_projects_come_from_one_listing_with_hostile_keys_kept_apart(world: 
     assert report[PROJECT]["problems"] == []
     assert report[other]["problems"] == [f"refused S3 key {hostile}: it would land outside s3-staging/"]
     listings = [p for m, p in proxy.requests if m == "GET" and "list-type=2" in p]
-    assert len(listings) == 1 and "prefix=staging%2Fv-demo%2F" in listings[0]
+    # one listing of the brand for every project, and one of the brand's locks (DESIGN §10)
+    assert len(listings) == 2 and "prefix=staging%2Fv-demo%2F" in listings[0]
+    assert "prefix=staging%2F.vam-locks%2Fv-demo%2F" in listings[1]
     # the committed manifest knows every ETag: no .metadata.json read, no HEAD
-    assert [m for m, _ in proxy.requests] == ["GET"]
+    assert [m for m, _ in proxy.requests] == ["GET", "GET"]
 
 
 # -- names (6-12) ---------------------------------------------------------------------

@@ -23,7 +23,7 @@ from git_vam import fs
 from git_vam import manifest as mf
 from git_vam.context import Context
 from git_vam.core import ssd
-from git_vam.core.content import is_heavy, project_files
+from git_vam.core.content import delete_held, is_heavy, project_files
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import UsageError, VamError
 from git_vam.git import TIER_MOVE, commit_paths, last_commit_time
@@ -156,14 +156,8 @@ def archive(
             mf.save(project.manifest_path, manifest)
             to_commit.append(project.manifest_relpath)
             if delete_local:  # only now, and only what the verified archive holds as it is here
-                deleted, kept = [], []
-                for p in heavy:
-                    rel = p.relative_to(project.path).as_posix()
-                    if record.members.get(rel, {}).get("md5") == ctx.state.md5(p):
-                        p.unlink()
-                        deleted.append(rel)
-                    else:
-                        kept.append(rel)
+                holds = {rel: m["md5"] for rel, m in record.members.items()}
+                deleted, kept = delete_held(ctx, project.path, heavy, holds)
                 report["deleted_local"], report["kept_changed"] = deleted, kept
                 incomplete = incomplete or bool(kept)
     committed = False

@@ -31,3 +31,18 @@ def is_heavy(path: Path, ctx: Context) -> bool:
     if path.is_symlink() or not path.is_file():
         return False
     return path.suffix[1:].lower() in ctx.settings.video_extensions or path.stat().st_size > ctx.settings.max_file_size
+
+
+def delete_held(ctx: Context, folder: Path, heavy: list[Path], held: dict[str, str]) -> tuple[list[str], list[str]]:
+    """``--delete-local`` under the last-copy rule: remove each heavy file whose
+    current MD5 is the one a verified copy holds (``held``: path → MD5), keep the
+    others. Returns ``(deleted, kept)`` paths relative to ``folder``."""
+    deleted, kept = [], []
+    for path in heavy:
+        rel = path.relative_to(folder).as_posix()
+        if held.get(rel) == ctx.state.md5(path):
+            path.unlink()
+            deleted.append(rel)
+        else:
+            kept.append(rel)
+    return deleted, kept

@@ -33,7 +33,7 @@ from git_vam import fs
 from git_vam import manifest as mf
 from git_vam.config import Settings
 from git_vam.context import Context
-from git_vam.core.content import is_heavy, project_files
+from git_vam.core.content import delete_held, is_heavy, project_files
 from git_vam.core.report import NullReporter, Reporter
 from git_vam.errors import ConfigError, UsageError, VamError
 from git_vam.git import TIER_MOVE, commit_paths, tracked
@@ -407,14 +407,7 @@ def copy_to_ssd(
             continue
         to_commit.append(project.manifest_relpath)
         if delete_local:
-            deleted, kept = [], []
-            for p in heavy:
-                rel = p.relative_to(project.path).as_posix()
-                if held.get(rel) == ctx.state.md5(p):
-                    p.unlink()
-                    deleted.append(rel)
-                else:
-                    kept.append(rel)
+            deleted, kept = delete_held(ctx, project.path, heavy, held)
             report["deleted_local"], report["kept_changed"] = deleted, kept
             incomplete = incomplete or bool(kept)
     committed = False
