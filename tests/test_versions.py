@@ -70,3 +70,17 @@ def test_a_wrong_or_hostile_version_request_is_refused(world: World) -> None:
         assert "--version" in out.stderr
     out = vam(world.david, "pull", f"{PROJECT}/../x.mp4", "--version", "abcdef12", code=2)
     assert out.returncode == 2
+
+
+def test_a_versioned_bucket_gives_back_a_version_the_trash_no_longer_holds(world: World, tmp_path: Path) -> None:
+    from helpers import s3_client
+
+    s3 = s3_client(world)
+    s3.put_bucket_versioning(Bucket=world.bucket, VersioningConfiguration={"Status": "Enabled"})
+    first, _, _ = three_pushes(world)
+    for obj in s3.list_objects_v2(Bucket=world.bucket, Prefix="staging/.vam-trash/").get("Contents", []):
+        s3.delete_object(Bucket=world.bucket, Key=obj["Key"])  # (a delete marker: the trash copies are gone)
+    out = json.loads(vam(world.david, "pull", "b65/edited.mp4", "--version", first[:8], "--to", str(tmp_path),
+                         "--json").stdout)  # fmt: skip
+    assert out["from"]["where"] == "object versions" and out["from"]["version_id"]
+    assert md5(tmp_path / f"edited.v{first[:8]}.mp4") == first

@@ -19,10 +19,12 @@ OBJECT_ACTIONS = [
     "s3:AbortMultipartUpload",  # a conflict or Ctrl-C ends an upload
     "s3:ListMultipartUploadParts",  # a push resumes from the parts S3 holds
     "s3:RestoreObject",  # restore from a Glacier class
+    "s3:GetObjectVersion",  # pull --version from a versioned bucket's earlier versions
 ]
 BUCKET_ACTIONS = [
     "s3:ListBucket",  # listings (status, pull, cost: the whole bucket)
     "s3:ListBucketMultipartUploads",  # cleanup aborts unfinished uploads
+    "s3:ListBucketVersions",  # pull --version: a versioned bucket's earlier versions
 ]
 ADMIN_ACTIONS = ["s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration"]  # git vam lifecycle
 

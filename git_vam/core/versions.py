@@ -5,7 +5,8 @@ never over the current file.
 
 Where a version can be: the current object; the S3 trash (every push that
 replaced or deleted it kept it there, for ``vam.trashDays``); a member of a
-verified archive (read from the tar as it streams, never stored whole).
+verified archive (read from the tar as it streams, never stored whole); a
+noncurrent version of the object where the bucket keeps versions.
 """
 
 from __future__ import annotations
@@ -44,9 +45,11 @@ class Source:
     etag: str = ""
     member: str = ""
     storage_class: str = ""
+    version_id: str = ""  # a noncurrent version of a versioned bucket
 
     def to_json(self) -> dict[str, Any]:
-        return {"where": self.where, "key": self.key, "member": self.member, "storage_class": self.storage_class}
+        return {"where": self.where, "key": self.key, "member": self.member, "storage_class": self.storage_class,
+                "version_id": self.version_id}  # fmt: skip
 
 
 def one_file(ctx: Context, text: str) -> tuple[Project, str]:
@@ -95,6 +98,10 @@ def sources(ctx: Context, project: Project, rel: str, md5: str) -> list[Source]:
     for record in reversed(mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))):
         if record.members.get(member, {}).get("md5") == md5:
             out.append(Source("archive", record.key, record.size, record.etag, member, record.storage_class))
+    if not out:  # last: the bucket's own object versions, where versioning is on
+        key = ctx.staging_prefix(project.name) + rel
+        out += [Source("object versions", key, version_id=vid) for vid, got in ctx.store.earlier_versions(key)
+                if got == md5][:1]  # fmt: skip
     return out
 
 
@@ -149,12 +156,20 @@ def fetch(ctx: Context, text: str, wanted: str, to: Path | None = None) -> dict[
 
 def _read(ctx: Context, source: Source, rel: str, md5: str, tmp: Path) -> str:
     """Bring ``source`` to ``tmp``; returns the MD5 of what arrived."""
+    digest = hashlib.md5()
+    if source.version_id:
+        body = ctx.store.stream(source.key, source.version_id)
+        with open(tmp, "xb") as out:
+            while chunk := body.read(8 * 1024**2):
+                digest.update(chunk)
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        return digest.hexdigest()
     if not source.member:
         obj = RemoteObject(key=source.key, rel=rel, size=source.size, etag=source.etag, md5=md5)
         return ctx.store.download(obj, tmp)
-    store = ctx.archive_store
-    body = store.stream(source.key)
-    digest = hashlib.md5()
+    body = ctx.archive_store.stream(source.key)
     with tarfile.open(fileobj=body, mode="r|") as tar:
         for info in tar:
             if info.name != source.member:

@@ -170,10 +170,27 @@ class S3Store(Bucket):
                 for item in page.get("Contents", []):
                     yield str(item["Key"]), int(item["Size"]), str(item.get("StorageClass") or "STANDARD")
 
-    def stream(self, key: str) -> Any:
-        """The body of ``key`` as a file-like object read as it arrives (a tar
-        read member by member, never stored whole)."""
-        return self.call(self.client.get_object, key, Bucket=self.bucket, Key=key)["Body"]
+    def stream(self, key: str, version_id: str = "") -> Any:
+        """The body of ``key`` (or of its version ``version_id``) as a file-like
+        object read as it arrives (a tar read member by member, never stored whole)."""
+        extra: dict[str, Any] = {"VersionId": version_id} if version_id else {}
+        return self.call(self.client.get_object, key, Bucket=self.bucket, Key=key, **extra)["Body"]
+
+    def earlier_versions(self, key: str) -> list[tuple[str, str]]:
+        """``[(version id, md5 from its metadata)]`` of the noncurrent versions of
+        ``key`` when the bucket keeps versions (newest first; ``[]`` where it does
+        not, or the server has no versioning). One listing, one HEAD per version."""
+        resp = self.call(self.client.list_object_versions, key, Bucket=self.bucket, Prefix=key,
+                         tolerate={"NotImplemented": None, "501": None, "400": None})  # fmt: skip
+        found = []
+        for version in (resp or {}).get("Versions", []):
+            if version.get("Key") != key or version.get("IsLatest") or version.get("VersionId") in (None, "null"):
+                continue
+            head = self.call(self.client.head_object, key, Bucket=self.bucket, Key=key, VersionId=version["VersionId"],
+                             tolerate={"404": None, "405": None})  # fmt: skip
+            if head is not None:
+                found.append((str(version["VersionId"]), decode_metadata(head.get("Metadata", {})).get("md5", "")))
+        return found
 
     def head_key(self, key: str) -> dict[str, Any]:
         """The raw HEAD answer for ``key`` (ContentLength, ETag, StorageClass, Restore, Metadata)."""
