@@ -355,3 +355,34 @@ def test_tiers_apply_notify_posts_the_summary_for_cron(world: World, ssd: Path) 
     (body,) = hook.bodies()
     assert body["text"].startswith("git vam tiers --apply in v-demo: 1 move(s)")
     assert "b10-old-show: to ssd — copied to the SSD" in body["text"]
+
+
+def test_the_copy_is_read_back_segment_by_segment_while_it_is_written(
+    world: World, ssd: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # in-process, with 4 MiB segments: a 40 MiB file (written 8 MiB at a time) is fsynced
+    # and read back in five steps while the copy goes on
+    from git_vam.context import open_context
+    from git_vam.core import ssd as tier
+    from git_vam.projects import Project
+
+    big = world.david / PROJECT / "final" / "master.mov"
+    big.parent.mkdir(parents=True)
+    big.write_bytes(os.urandom(40 * 1024**2))
+    reads: list[tuple[int, int]] = []
+    real_upto = tier._ReadBack.upto
+
+    def upto(self, end: int) -> None:
+        reads.append((self.done, end))
+        real_upto(self, end)
+
+    monkeypatch.setattr(tier, "SEGMENT", 4 * 1024**2)
+    monkeypatch.setattr(tier._ReadBack, "upto", upto)
+    monkeypatch.chdir(world.david)
+    reports, _, incomplete = tier.copy_to_ssd(open_context(world.david), [Project(world.david, PROJECT)],
+                                              delete_local=False, dry_run=False, commit=False)  # fmt: skip
+    assert not incomplete and "error" not in reports[0]
+    big_reads = [r for r in reads if r[1] > 1024**2]
+    assert len(big_reads) == 5 and big_reads[-1][1] == 40 * 1024**2
+    assert all(a == b for (_, b), (a, _) in zip(big_reads, big_reads[1:], strict=False))  # in order, no gap
+    assert md5(ssd / PROJECT / "final" / "master.mov") == md5(big)

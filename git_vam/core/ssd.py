@@ -303,6 +303,11 @@ def _forget(fd: int, offset: int, length: int) -> None:
 SEGMENT = 256 * 1024**2  # bytes written, fsynced and handed to the re-read at a time
 
 
+def _sync_data(fd: int) -> None:
+    """The file's data on the drive (``fdatasync``; ``fsync`` where there is none: macOS)."""
+    getattr(os, "fdatasync", os.fsync)(fd)
+
+
 def _copy_file(ctx: Context, project: Project, rel: str, folder: Path, trash: Path, undo: _Undo,
                tick: Any) -> tuple[str, int]:  # fmt: skip
     """Copy ``project/rel`` to ``folder/rel`` verified: ``(md5, size)``.
@@ -331,13 +336,14 @@ def _copy_file(ctx: Context, project: Project, rel: str, folder: Path, trash: Pa
                     tick(len(chunk))
                     if written - back.done >= SEGMENT:
                         dst.flush()
-                        os.fdatasync(dst.fileno()) if hasattr(os, "fdatasync") else os.fsync(dst.fileno())
+                        _sync_data(dst.fileno())
                         back.upto(written)
                 if pending is not None:
                     pending.result()
                 dst.flush()
                 os.fsync(dst.fileno())
-                back.upto(written)
+                if written > back.done or not written:
+                    back.upto(written)
                 copied = back.result()
             after = source.stat()
         if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
