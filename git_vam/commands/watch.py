@@ -84,12 +84,6 @@ def run(
                 )
                 continue
             stamp = time.strftime("%H:%M:%S")
-            if ctx.settings.desktop_notify:
-                arrived = [f"{r.project}/{o.item.rel}" for r in result.reports for o in r.outcomes
-                           if o.ok and o.item.action in PULLED]  # fmt: skip
-                if arrived:
-                    more = f" and {len(arrived) - 3} more" if len(arrived) > 3 else ""
-                    service.desktop_notify(f"git vam: {len(arrived)} file(s) arrived", ", ".join(arrived[:3]) + more)
             for report in result.reports:
                 for o in report.outcomes:
                     if o.item.action in PULLED or not o.ok:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from git_vam.core import gather
+from git_vam.core import gather, service
 from git_vam.core.report import Reporter
 from git_vam.core.transfer import SyncResult, sync
 from git_vam.errors import VamError
@@ -76,7 +76,12 @@ def watch(
                         seen.pop(report.project, None)
                     else:
                         seen[report.project] = now[report.project]
-                if result.failed() or any(o.item.action in PULLED for r in result.reports for o in r.outcomes):
+                arrived = [f"{r.project}/{o.item.rel}" for r in result.reports for o in r.outcomes
+                           if o.ok and o.item.action in PULLED]  # fmt: skip
+                if arrived and ctx.settings.desktop_notify:  # DESIGN §10: vam.desktopNotify
+                    more = f" and {len(arrived) - 3} more" if len(arrived) > 3 else ""
+                    service.desktop_notify(f"git vam: {len(arrived)} file(s) arrived", ", ".join(arrived[:3]) + more)
+                if result.failed() or arrived:
                     yield result
         except VamError as exc:
             if once:
