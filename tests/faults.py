@@ -510,7 +510,8 @@ class RecordingProxy(InterceptProxy):
         q = parse_qs(url.query, keep_blank_values=True)
         source = unquote({k.lower(): v for k, v in headers.items()}.get("x-amz-copy-source", "")).lstrip("/")
         if not key:
-            action = {"uploads": "s3:ListBucketMultipartUploads", "lifecycle": "s3:GetLifecycleConfiguration"}
+            action = {"uploads": "s3:ListBucketMultipartUploads", "lifecycle": "s3:GetLifecycleConfiguration",
+                      "versions": "s3:ListBucketVersions"}  # fmt: skip
             found = next((a for name, a in action.items() if name in q), "s3:ListBucket")
             if "lifecycle" in q and method == "PUT":
                 found = "s3:PutLifecycleConfiguration"
@@ -518,6 +519,7 @@ class RecordingProxy(InterceptProxy):
             return None
         if method in ("GET", "HEAD"):
             found = "s3:ListMultipartUploadParts" if "uploadId" in q else "s3:GetObject"
+            found = "s3:GetObjectVersion" if "versionId" in q else found
         elif method == "DELETE":
             found = "s3:AbortMultipartUpload" if "uploadId" in q else "s3:DeleteObject"
         elif method == "POST" and "restore" in q:
