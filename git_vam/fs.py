@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from git_vam.errors import VamError
 
@@ -281,6 +282,21 @@ def open_read(base: Path, rel: str) -> int:
     with open_dir(base, folder, create=False) as handle:
         path, kw = _at(handle, name)
         return os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0), **kw)
+
+
+def save_hashed(source: Any, dest: Path, block: int = 8 * 1024**2) -> str:
+    """Write everything ``source`` (a readable file object) gives into the new
+    file ``dest`` (never an existing one), fsynced; returns its hex MD5."""
+    import hashlib
+
+    digest = hashlib.md5()
+    with open(dest, "xb") as out:
+        while chunk := source.read(block):
+            digest.update(chunk)
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+    return digest.hexdigest()
 
 
 def discard_download(tmp: Path) -> None:

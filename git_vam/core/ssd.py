@@ -39,6 +39,7 @@ from git_vam.errors import ConfigError, UsageError, VamError
 from git_vam.git import TIER_MOVE, commit_paths, tracked
 from git_vam.layout import compact, utc_now
 from git_vam.projects import Project
+from git_vam.state import md5_file
 
 DRIVE_FILE = ".vam-drive.json"
 RECORD_FILE = ".vam-ssd.json"
@@ -530,13 +531,10 @@ def restore_from_ssd(
         if rel in same:
             continue
         tmp = ctx.state.tmp_dir / f"ssd-{uuid.uuid4().hex}"
-        digest = hashlib.md5()
         try:
-            with os.fdopen(fs.open_read(folder, rel), "rb") as src, open(tmp, "xb") as dst:
-                while chunk := src.read(COPY_BLOCK):
-                    digest.update(chunk)
-                    dst.write(chunk)
-            if digest.hexdigest() != md5:
+            with os.fdopen(fs.open_read(folder, rel), "rb") as src:
+                got = fs.save_hashed(src, tmp, COPY_BLOCK)
+            if got != md5:
                 rotted.append(rel)
                 continue
             keep = ctx.state.trash_path(project.name, rel, "restore") if rel in clashes else None
@@ -564,7 +562,7 @@ def record_folder(ctx: Context, project: Project, folder: Path, found: Drive, ex
         rel = path.relative_to(folder).as_posix()
         if rel == RECORD_FILE or rel.startswith(TMP_PREFIX) or fs.safe_rel(rel) != rel:
             continue
-        md5 = _md5(path)
+        md5 = md5_file(path)
         if expected.get(rel, md5) != md5:
             raise VamError(f"{fs.printable(rel)} on the drive does not match the archive (MD5 {md5}).",
                            "Check the drive, then restore again.")  # fmt: skip
@@ -578,14 +576,6 @@ def record_folder(ctx: Context, project: Project, folder: Path, found: Drive, ex
     manifest.extra["ssd"] = record.to_json()
     mf.save(project.manifest_path, manifest)
     return record
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(COPY_BLOCK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def only_on_drive(ctx: Context, project: Project, here: set[str]) -> tuple[Path | None, dict[str, str]]:

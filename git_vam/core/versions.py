@@ -11,8 +11,6 @@ noncurrent version of the object where the bucket keeps versions.
 
 from __future__ import annotations
 
-import hashlib
-import os
 import re
 import tarfile
 import uuid
@@ -156,36 +154,15 @@ def fetch(ctx: Context, text: str, wanted: str, to: Path | None = None) -> dict[
 
 def _read(ctx: Context, source: Source, rel: str, md5: str, tmp: Path) -> str:
     """Bring ``source`` to ``tmp``; returns the MD5 of what arrived."""
-    digest = hashlib.md5()
     if source.version_id:
-        body = ctx.store.stream(source.key, source.version_id)
-        with open(tmp, "xb") as out:
-            while chunk := body.read(8 * 1024**2):
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        return digest.hexdigest()
+        return fs.save_hashed(ctx.store.stream(source.key, source.version_id), tmp)
     if not source.member:
         obj = RemoteObject(key=source.key, rel=rel, size=source.size, etag=source.etag, md5=md5)
         return ctx.store.download(obj, tmp)
-    body = ctx.archive_store.stream(source.key)
-    with tarfile.open(fileobj=body, mode="r|") as tar:
+    with tarfile.open(fileobj=ctx.archive_store.stream(source.key), mode="r|") as tar:
         for info in tar:
-            if info.name != source.member:
-                continue
-            if not info.isreg():
-                break
-            member = tar.extractfile(info)
-            if member is None:
-                break
-            with open(tmp, "xb") as out:
-                while chunk := member.read(8 * 1024**2):
-                    digest.update(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            return digest.hexdigest()
+            if info.name == source.member and info.isreg() and (member := tar.extractfile(info)) is not None:
+                return fs.save_hashed(member, tmp)
     raise VamError(
         f"{fs.printable(source.member)} is not in {fs.printable(source.key)}.", "The archive record is wrong."
     )
