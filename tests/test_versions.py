@@ -84,3 +84,17 @@ def test_a_versioned_bucket_gives_back_a_version_the_trash_no_longer_holds(world
                          "--json").stdout)  # fmt: skip
     assert out["from"]["where"] == "object versions" and out["from"]["version_id"]
     assert md5(tmp_path / f"edited.v{first[:8]}.mp4") == first
+
+
+def test_a_manifest_entry_whose_md5_is_not_an_md5_is_no_version(world: World) -> None:
+    # the manifest's history is written by others (DESIGN §6): its "md5" names the
+    # file a version is written to, so only a real MD5 is a version
+    three_pushes(world)
+    path = world.david / PROJECT / "s3-staging.manifest.json"
+    data = json.loads(path.read_text())
+    data["files"]["edited.mp4"]["md5"] = "abcdef12/../../../escaped"
+    path.write_text(json.dumps(data))
+    git(world.david, "commit", "-qam", "a planted entry")
+    out = vam(world.david, "pull", "b65/edited.mp4", "--version", "abcdef12", code=2)
+    assert "is no version" in out.stderr
+    assert not list(world.david.parent.rglob("escaped*")) and not list(world.david.rglob("*abcdef12*"))

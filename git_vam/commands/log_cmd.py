@@ -15,18 +15,18 @@ def run(ctx: Context, names: tuple[str, ...], *, limit: int | None, as_json: boo
     at_root = not names and ctx.cwd.resolve() == ctx.root
     targets = ctx.targets(names, at_root)
     changes = [c for t in targets for c in history(ctx, t, limit)]
-    where: dict[str, str] = {}
+    where: dict[tuple[str, str, str], str] = {}
     try:  # which versions can still be fetched (`git vam pull P/F --version MD5`), and from where
         for t in targets:
-            where.update(retrievable(ctx, t.project, [c for c in changes if c.project == t.project.name]))
+            found = retrievable(ctx, t.project, [c for c in changes if c.project == t.project.name])
+            where.update({(t.project.name, rel, md5): w for (rel, md5), w in found.items()})
         known = True
     except VamError as exc:
         known = False
         output.err().print(f"git vam: {printable(exc.message)} (not shown which versions can be fetched)",
                            markup=False)  # fmt: skip
     if as_json:
-        versions = [{**c.to_json(), "retrievable_from": where.get(c.md5, "") if c.action == "upload" else ""}
-                    for c in changes]  # fmt: skip
+        versions = [{**c.to_json(), "retrievable_from": where.get((c.project, c.rel, c.md5), "")} for c in changes]
         output.print_json({"versions": versions})
         return EXIT_OK
     con = output.out()
@@ -38,6 +38,6 @@ def run(ctx: Context, names: tuple[str, ...], *, limit: int | None, as_json: boo
         who = c.by or "another tool"  # no uploader recorded: not pushed by git-vam
         line = f"{c.commit}  {c.at or c.committed}  {who}  {what}{c.project}/{c.rel}  {size}  md5 {c.md5[:12]}"
         if known and c.action == "upload":
-            line += f"  [{where.get(c.md5) or 'no copy left'}]"
+            line += f"  [{where.get((c.project, c.rel, c.md5)) or 'no copy left'}]"
         con.print(printable(line), markup=False)
     return EXIT_OK

@@ -27,7 +27,7 @@ from git_vam.errors import UsageError, VamError
 from git_vam.layout import STAGING_DIR
 from git_vam.paths import version_name
 from git_vam.projects import Project, Target
-from git_vam.s3.model import RemoteObject
+from git_vam.s3.model import RemoteObject, is_md5
 
 GLACIER = ("GLACIER", "DEEP_ARCHIVE")
 
@@ -67,7 +67,7 @@ def pick(changes: list[Change], wanted: str) -> Change:
     if not re.fullmatch(r"[0-9a-f]{6,40}", wanted):
         raise UsageError(f"--version {fs.printable(wanted)} is not an MD5 or a commit.",
                          "Use the MD5 or commit `git vam log` shows (at least 6 hex digits).")  # fmt: skip
-    uploads = [c for c in changes if c.action == "upload"]
+    uploads = [c for c in changes if c.action == "upload" and is_md5(c.md5)]  # the history is others' text
     found = {c.md5: c for c in uploads if c.md5.startswith(wanted)}
     if not found:
         found = {c.md5: c for c in uploads if c.commit.startswith(wanted) or wanted.startswith(c.commit)}
@@ -78,39 +78,58 @@ def pick(changes: list[Change], wanted: str) -> Change:
     return next(iter(found.values()))
 
 
-def sources(ctx: Context, project: Project, rel: str, md5: str) -> list[Source]:
-    """Every place that still holds the version with ``md5``, best first."""
-    out: list[Source] = []
+def holdings(ctx: Context, project: Project, rel: str) -> dict[str, list[Source]]:
+    """``{md5: [Source, …]}``: every version of ``rel`` that a copy still holds,
+    best first: the current object, the S3 trash, archive members. One HEAD of
+    the object, one listing of its trash keys and a HEAD of each, whatever the
+    number of versions asked about."""
+    out: dict[str, list[Source]] = {}
     current = ctx.store.find(RemoteObject(key=ctx.staging_prefix(project.name) + rel, rel=rel, size=0))
-    if current is not None and current.md5 == md5:
-        out.append(Source("current", current.key, current.size, current.etag))
+    if current is not None and current.md5:
+        out.setdefault(current.md5, []).append(Source("current", current.key, current.size, current.etag))
     prefix = f"{trash_prefix(ctx)}{project.name}/{rel}."
     for key, size, _ in ctx.store.list_keys(prefix):
         kept = parse(ctx, key, size)
         if kept is None or kept.rel != rel:
             continue
         obj = ctx.store.find(RemoteObject(key=key, rel=rel, size=size))
-        if obj is not None and obj.md5 == md5:
-            out.append(Source("S3 trash", key, obj.size, obj.etag))
+        if obj is not None and obj.md5:
+            out.setdefault(obj.md5, []).append(Source("S3 trash", key, obj.size, obj.etag))
     member = f"{STAGING_DIR}/{rel}"
     for record in reversed(mf.archive_records(mf.load(project.manifest_path, ctx.brand, project.name))):
-        if record.members.get(member, {}).get("md5") == md5:
-            out.append(Source("archive", record.key, record.size, record.etag, member, record.storage_class))
-    if not out:  # last: the bucket's own object versions, where versioning is on
-        key = ctx.staging_prefix(project.name) + rel
-        out += [Source("object versions", key, version_id=vid) for vid, got in ctx.store.earlier_versions(key)
-                if got == md5][:1]  # fmt: skip
+        md5 = record.members.get(member, {}).get("md5")
+        if md5:
+            out.setdefault(md5, []).append(
+                Source("archive", record.key, record.size, record.etag, member, record.storage_class)
+            )
     return out
 
 
-def retrievable(ctx: Context, project: Project, changes: list[Change]) -> dict[str, str]:
-    """``{md5: where}`` for the uploads in ``changes``: ``current``, ``S3 trash``,
-    ``archive`` (one listing of the file's trash keys, a HEAD of each)."""
-    out: dict[str, str] = {}
+def sources(ctx: Context, project: Project, rel: str, md5: str) -> list[Source]:
+    """Every place that still holds the version with ``md5``, best first; last,
+    where nothing else does, the bucket's own object versions (versioning on)."""
+    found = holdings(ctx, project, rel).get(md5, [])
+    if not found:
+        key = ctx.staging_prefix(project.name) + rel
+        found = [Source("object versions", key, version_id=vid) for vid, got in ctx.store.earlier_versions(key)
+                 if got == md5][:1]  # fmt: skip
+    return found
+
+
+def retrievable(ctx: Context, project: Project, changes: list[Change]) -> dict[tuple[str, str], str]:
+    """``{(path, md5): where}`` for the uploads in ``changes``: ``current``, ``S3
+    trash``, ``archive`` or ``object versions``; ``""`` when no copy is left.
+    Per file: ``holdings`` once, and the object versions listed once if needed."""
+    out: dict[tuple[str, str], str] = {}
     for rel in sorted({c.rel for c in changes}):
-        for change in (c for c in changes if c.rel == rel and c.action == "upload" and c.md5 not in out):
-            found = sources(ctx, project, rel, change.md5)
-            out[change.md5] = found[0].where if found else ""
+        held = holdings(ctx, project, rel)
+        wanted = {c.md5 for c in changes if c.rel == rel and c.action == "upload"}
+        missing = wanted - set(held)
+        versions = (
+            {got for _, got in ctx.store.earlier_versions(ctx.staging_prefix(project.name) + rel)} if missing else set()
+        )
+        for md5 in wanted:
+            out[(rel, md5)] = held[md5][0].where if md5 in held else "object versions" if md5 in versions else ""
     return out
 
 
