@@ -386,3 +386,15 @@ def test_the_copy_is_read_back_segment_by_segment_while_it_is_written(
     assert len(big_reads) == 5 and big_reads[-1][1] == 40 * 1024**2
     assert all(a == b for (_, b), (a, _) in zip(big_reads, big_reads[1:], strict=False))  # in order, no gap
     assert md5(ssd / PROJECT / "final" / "master.mov") == md5(big)
+
+
+def test_an_ssd_record_from_git_is_printed_escaped(world: World, ssd: Path) -> None:
+    fill(world)
+    vam(world.david, "archive", "b65", "--to", "ssd")
+    path = world.david / PROJECT / "s3-staging.manifest.json"
+    data = json.loads(path.read_text())
+    data["ssd"]["label"] = "T7\x1b[2J\u202e"
+    data["ssd"]["drive"] = "another-drive"
+    path.write_text(json.dumps(data))
+    out = vam(world.david, "restore", "b65", "--from", "ssd", code=2)
+    assert "\x1b" not in out.stderr and "\u202e" not in out.stderr and "T7" in out.stderr
